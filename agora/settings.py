@@ -1,0 +1,117 @@
+"""The one settings object. Every knob is an ``AGORA_*`` environment variable.
+
+All state lives under ``AGORA_HOME`` (default ``./.agora``): the database, the event
+lake, feature tables, the Feast registry and online store, MLflow's database and
+artifacts, and media. Two homes with two port sets run side by side.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore")
+
+    home: Path = Field(default=Path(".agora"))
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    serving_host: str = "127.0.0.1"
+    serving_port: int = 3000
+    database_url: str | None = None
+    redis_url: str | None = None
+    mlflow_tracking_uri: str | None = None
+    spark_master: str = "local[*]"
+    feast_repo: Path = Field(default=REPO_ROOT / "features")
+
+    # Social core
+    registrations_open: bool = True
+    fanout_threshold: int = 10_000
+    max_status_chars: int = 500
+    max_media_bytes: int = 16 * 1024 * 1024
+    instance_title: str = "Agora"
+    instance_domain: str = "localhost"
+
+    # Feed
+    ranker_timeout_ms: int = 300
+    feed_cache_seconds: int = 180
+    home_feed_cap: int = 800             # entries kept per account in the Redis home-feed sorted set
+    redis_key_prefix: str = "agora:"     # every Redis key and channel starts with it (tests use a throwaway one)
+
+    # Request admission (platform_api/rate_limit.py). Mastodon's defaults: 300 requests per
+    # 5 minutes per access token, and per IP for requests without one.
+    rate_limit_requests: int = 300
+    rate_limit_window_seconds: int = 300
+    max_request_bytes: int = 80 * 1024 * 1024  # above the largest upload (video: 4 x max_media_bytes)
+
+    # Media and stories
+    media_preview_px: int = 400          # longest side of the small preview
+    max_image_pixels: int = 16_777_216   # width x height above this is a decompression bomb (Mastodon's limit)
+    story_hours: int = 24
+
+    # Streaming
+    stream_heartbeat_seconds: float = 15.0
+
+    def model_post_init(self, __context) -> None:  # noqa: D401 - pydantic hook
+        self.home = self.home.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'agora.db'}"
+
+    @property
+    def mlflow_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.home / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.home / "mlartifacts"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.lake_dir / "events"
+
+    @property
+    def feature_tables_dir(self) -> Path:
+        return self.home / "feature_tables"
+
+    @property
+    def feast_data_dir(self) -> Path:
+        return self.home / "feast"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.home / "media"
+
+    @property
+    def serving_url(self) -> str:
+        return f"http://{self.serving_host}:{self.serving_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.lake_dir, self.feature_tables_dir, self.feast_data_dir,
+                     self.media_dir, self.mlflow_artifacts):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Tests change ``AGORA_*`` variables between cases; this forgets the cached object."""
+    get_settings.cache_clear()

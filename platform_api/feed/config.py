@@ -1,0 +1,34 @@
+"""The home feed, as configuration: which stages run, in order, with their caps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from platform_api.feed.explain import ReasonWriter
+from platform_api.feed.filters.duplicates import DuplicateFilter
+from platform_api.feed.filters.visibility import VisibilityFilter
+from platform_api.feed.scorers.chronological import ChronologicalScorer
+from platform_api.feed.scorers.model import ModelScorer
+from platform_api.feed.selectors.top_scored import TopScoredSelector
+from platform_api.feed.sources.in_network import InNetworkSource
+
+
+@dataclass
+class FeedConfig:
+    sources: list = field(default_factory=list)
+    filters: list = field(default_factory=list)
+    scorer: object = None
+    fallback_scorer: object = None
+    selector: object = None
+    explainer: object = None
+
+
+def home_feed_config(ranker_client) -> FeedConfig:
+    return FeedConfig(
+        sources=[InNetworkSource(cap=500)],
+        filters=[DuplicateFilter(), VisibilityFilter()],   # cheap ones first
+        scorer=ModelScorer(ranker_client),
+        fallback_scorer=ChronologicalScorer(),
+        selector=TopScoredSelector(cap=400),
+        explainer=ReasonWriter(),
+    )

@@ -1,0 +1,9 @@
+from prometheus_client import Counter, Histogram
+
+FEED_REQUESTS = Counter("agora_feed_requests_total", "Home feed rankings computed", ["ranking"])
+FEED_FALLBACKS = Counter("agora_feed_fallbacks_total", "Rankings that fell back to chronological", ["reason"])
+FEED_STAGE_SECONDS = Histogram("agora_feed_stage_seconds", "Time per feed stage", ["stage"],
+                               buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+FEED_CANDIDATES = Histogram("agora_feed_candidates", "Candidates scored per ranking",
+                            buckets=(10, 50, 100, 250, 500, 1000, 2000, 5000))
+FEED_CACHE = Counter("agora_feed_cache_total", "Ranked page cache lookups", ["result"])

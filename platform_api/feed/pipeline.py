@@ -1,0 +1,70 @@
+"""Runs the home feed's stages: sources → filters → scorer → selector → reasons.
+
+If the model scorer fails, the same candidates are ordered by the chronological scorer and
+the result says ``ranking = "fallback"``; the request never fails because a model is down."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+import structlog
+
+from platform_api.feed import features as F
+from platform_api.feed.config import FeedConfig
+from platform_api.feed.metrics import FEED_CANDIDATES, FEED_FALLBACKS, FEED_REQUESTS, FEED_STAGE_SECONDS
+from platform_api.feed.query import FeedQuery
+from platform_api.feed.stage import StageFailed
+
+log = structlog.get_logger("agora.feed")
+
+
+@dataclass
+class RankedFeed:
+    status_ids: list[int]
+    extras: dict[int, dict]           # status id → the "agora" object of each item
+    ranking: str                      # "model" or "fallback"
+    model: str
+    candidates: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+class HomeFeedPipeline:
+    def __init__(self, config: FeedConfig):
+        self.config = config
+
+    def run(self, query: FeedQuery) -> RankedFeed:
+        timings: dict[str, float] = {}
+
+        def timed(stage: str, fn, *args):
+            start = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                timings[stage] = time.perf_counter() - start
+                FEED_STAGE_SECONDS.labels(stage).observe(timings[stage])
+
+        frames = [timed(f"source:{s.name}", s.fetch, query) for s in self.config.sources]
+        candidates = pd.concat([f for f in frames if not f.empty] or [frames[0]], ignore_index=True)
+        for stage in self.config.filters:
+            candidates = timed(f"filter:{stage.name}", stage.apply, query, candidates).kept
+        FEED_CANDIDATES.observe(len(candidates))
+        ranking = "model"
+        try:
+            scores, model = timed("scorer", self.config.scorer.score, query, candidates)
+        except StageFailed as exc:
+            ranking = "fallback"
+            FEED_FALLBACKS.labels(reason="ranker").inc()
+            log.warning("feed_fallback", viewer=query.viewer.id, reason=str(exc))
+            scores, model = self.config.fallback_scorer.score(query, candidates)
+        FEED_REQUESTS.labels(ranking).inc()
+        candidates = candidates.assign(**{F.SCORE: scores})
+        selected = timed("selector", self.config.selector.select, query, candidates)
+        selected = timed("why", self.config.explainer.explain, query, selected)
+        extras = {int(sid): {"score": round(float(score), 6) if ranking == "model" else None,
+                             "model": model, "why": why, "source": source}
+                  for sid, score, why, source in zip(selected[F.STATUS_ID], selected[F.SCORE],
+                                                     selected[F.WHY], selected[F.SOURCE])}
+        return RankedFeed([int(s) for s in selected[F.STATUS_ID]], extras, ranking, model,
+                          len(candidates), timings)

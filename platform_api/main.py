@@ -1,0 +1,57 @@
+"""The API application: Mastodon-compatible routes, the feed pipeline, metrics."""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from agora.settings import Settings, get_settings
+from platform_api import __version__
+from platform_api.db import create_schema
+from platform_api.errors import install_error_handlers
+from platform_api.feed.config import home_feed_config
+from platform_api.feed.page_cache import RankedPageCache
+from platform_api.feed.pipeline import HomeFeedPipeline
+from platform_api.routers import accounts, instance, oauth, statuses, timelines
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    structlog.configure(processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"),
+                                    structlog.processors.JSONRenderer()])
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    from serving.ranker.client import RankerClient
+
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    create_schema(settings)
+    app = FastAPI(title="Agora", version=__version__,
+                  description="A Mastodon-compatible social API whose home feed is ranked by a trained model.")
+    app.state.settings = settings
+    app.state.ranker_client = RankerClient(settings.serving_url, timeout_s=settings.ranker_timeout_ms / 1000)
+    app.state.feed_pipeline = HomeFeedPipeline(home_feed_config(app.state.ranker_client))
+    app.state.feed_cache = RankedPageCache(settings.feed_cache_seconds)
+    install_error_handlers(app)
+    for module in (instance, oauth, accounts, statuses, timelines):
+        app.include_router(module.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/docs")
+
+    return app

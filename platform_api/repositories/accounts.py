@@ -1,0 +1,44 @@
+"""SQL for accounts and their credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from platform_api.tables import Account, User
+
+
+def get(session: Session, *, account_id: int) -> Account | None:
+    return session.get(Account, account_id)
+
+
+def by_username(session: Session, *, username: str) -> Account | None:
+    return session.scalar(select(Account).where(func.lower(Account.username) == username.lower()))
+
+
+def by_email(session: Session, *, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def many(session: Session, *, account_ids: Iterable[int]) -> dict[int, Account]:
+    ids = list(set(account_ids))
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))}
+
+
+def ids_by_usernames(session: Session, *, usernames: Iterable[str]) -> dict[str, int]:
+    names = [u.lower() for u in usernames]
+    if not names:
+        return {}
+    rows = session.execute(select(func.lower(Account.username), Account.id)
+                           .where(func.lower(Account.username).in_(names)))
+    return dict(rows.all())
+
+
+def add_to_counter(session: Session, *, account_id: int, column: str, delta: int) -> None:
+    col = getattr(Account, column)
+    session.execute(update(Account).where(Account.id == account_id).values({col: col + delta})
+                    .execution_options(synchronize_session=False))

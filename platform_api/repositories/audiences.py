@@ -1,0 +1,36 @@
+"""SQL for who should receive a status: the followers a post or reblog is delivered to,
+and which of them hide its author."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from platform_api.ids import utcnow
+from platform_api.tables import Block, Follow, Mute
+
+
+def follower_ids(session: Session, *, account_id: int, reblogs_only: bool = False) -> list[int]:
+    """Followers of an account; with ``reblogs_only``, those who want to see its reblogs."""
+    query = select(Follow.account_id).where(Follow.target_account_id == account_id)
+    if reblogs_only:
+        query = query.where(Follow.show_reblogs.is_(True))
+    return list(session.scalars(query))
+
+
+def hiding_account_ids(session: Session, *, account_id: int, among: Iterable[int]) -> set[int]:
+    """Which of ``among`` hide ``account_id`` (block it, are blocked by it, or mute it unexpired)."""
+    ids = list(set(among))
+    if not ids:
+        return set()
+    now = utcnow()
+    hiding = set(session.scalars(select(Block.account_id).where(Block.target_account_id == account_id,
+                                                                Block.account_id.in_(ids))))
+    hiding.update(session.scalars(select(Block.target_account_id).where(Block.account_id == account_id,
+                                                                        Block.target_account_id.in_(ids))))
+    hiding.update(session.scalars(select(Mute.account_id).where(
+        Mute.target_account_id == account_id, Mute.account_id.in_(ids),
+        or_(Mute.expires_at.is_(None), Mute.expires_at > now))))
+    return hiding

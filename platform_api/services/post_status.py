@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from agora.events import EventType
+from agora.settings import Settings
+from platform_api.errors import not_found, unprocessable
+from platform_api.ids import snowflake_id
+from platform_api.repositories import accounts, outbox, statuses
+from platform_api.schemas import StatusCreate
+from platform_api.services.notify import Notify
+from platform_api.tables import Account, MediaAttachment, Status
+from platform_api.text import extract_mentions, render_status
+
+
+class PostStatus:
+    """Create a status with its tags, mentions, counters, notifications and outbox events,
+    all in the caller's transaction. Delivery to home feeds is ``FanOutOnWrite``'s job, run
+    after commit."""
+
+    def __init__(self, session: Session, settings: Settings):
+        self.session = session
+        self.settings = settings
+
+    def __call__(self, account: Account, params: StatusCreate, *, created_at: datetime | None = None) -> Status:
+        text = params.status or ""
+        self._validate(text, params)
+        parent = self._parent(params.in_reply_to_id)
+        mentioned = accounts.ids_by_usernames(self.session, usernames=extract_mentions(text))
+        rendered = render_status(text, self.settings.api_url, set(mentioned))
+        status = Status(
+            account_id=account.id, text=text, content=rendered.html, spoiler_text=params.spoiler_text,
+            sensitive=params.sensitive or bool(params.spoiler_text), visibility=params.visibility,
+            language=params.language,
+            in_reply_to_id=parent.id if parent else None,
+            in_reply_to_account_id=parent.account_id if parent else None,
+        )
+        if created_at is not None:
+            status.created_at = created_at
+            status.id = snowflake_id(created_at)
+        self.session.add(status)
+        self.session.flush()
+        status.conversation_id = parent.conversation_id if parent else status.id
+        self._attach_media(account, status, params.media_ids)
+        statuses.attach_tags(self.session, status_id=status.id,
+                             tag_ids=statuses.tag_ids(self.session, names=rendered.tags).values())
+        mention_ids = [mentioned[u] for u in rendered.mentions if mentioned[u] != account.id]
+        statuses.attach_mentions(self.session, status_id=status.id, account_ids=mention_ids)
+        accounts.add_to_counter(self.session, account_id=account.id, column="statuses_count", delta=1)
+        account.last_status_at = status.created_at
+        self._record(account, status, parent, rendered.tags)
+        self._notify(account, status, parent, mention_ids)
+        return status
+
+    def _validate(self, text: str, params: StatusCreate) -> None:
+        if not text.strip() and not params.media_ids:
+            raise unprocessable("Validation failed: Text can't be blank")
+        if len(text) > self.settings.max_status_chars:
+            raise unprocessable(f"Validation failed: Text character limit of {self.settings.max_status_chars} exceeded")
+        if len(params.media_ids) > 4:
+            raise unprocessable("Validation failed: at most 4 media attachments")
+
+    def _parent(self, in_reply_to_id: int | None) -> Status | None:
+        if in_reply_to_id is None:
+            return None
+        parent = statuses.get(self.session, status_id=in_reply_to_id)
+        if parent is None:
+            raise not_found("Replied-to status")
+        return parent
+
+    def _attach_media(self, account: Account, status: Status, media_ids: list[int]) -> None:
+        for media_id in media_ids:
+            media = self.session.get(MediaAttachment, media_id)
+            if media is None or media.account_id != account.id or media.status_id is not None:
+                raise unprocessable(f"Validation failed: media {media_id} cannot be attached")
+            media.status_id = status.id
+
+    def _record(self, account: Account, status: Status, parent: Status | None, tags: list[str]) -> None:
+        outbox.record_event(self.session, EventType.STATUS_CREATED, actor_id=account.id, status_id=status.id,
+                            author_id=account.id, occurred_at=status.created_at,
+                            payload={"tags": tags, "visibility": status.visibility, "reply": parent is not None,
+                                     "text_length": len(status.text), "language": status.language})
+        if parent is not None:
+            statuses.add_to_counter(self.session, status_id=parent.id, column="replies_count", delta=1)
+            outbox.record_event(self.session, EventType.REPLIED, actor_id=account.id, status_id=parent.id,
+                                author_id=parent.account_id, occurred_at=status.created_at,
+                                payload={"reply_id": status.id})
+
+    def _notify(self, account: Account, status: Status, parent: Status | None, mention_ids: list[int]) -> None:
+        notify = Notify(self.session)
+        for mentioned_id in mention_ids:
+            notify(recipient_id=mentioned_id, from_account_id=account.id, type="mention", status_id=status.id)
+        if parent is not None and parent.account_id not in mention_ids:
+            notify(recipient_id=parent.account_id, from_account_id=account.id, type="mention", status_id=status.id)

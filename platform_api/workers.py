@@ -1,0 +1,24 @@
+"""Background work that runs after the request's transaction has committed.
+
+``distribute`` reloads the status by id (a deleted one counts as done) and fans it out —
+Mastodon's DistributionWorker. It runs in-process after the response; a crash before it
+runs loses no data (the status is committed) and ``agora db redistribute`` can replay it."""
+
+from __future__ import annotations
+
+import structlog
+
+from agora.settings import Settings
+from platform_api.db import session_scope
+from platform_api.services.fan_out_on_write import FanOutOnWrite
+
+log = structlog.get_logger("agora.workers")
+
+
+def distribute(settings: Settings, status_id: int) -> None:
+    try:
+        with session_scope(settings) as session:
+            delivered = FanOutOnWrite(session, settings)(status_id)
+        log.info("status_distributed", status_id=status_id, recipients=delivered)
+    except Exception:  # noqa: BLE001 - a background failure must not kill the worker
+        log.exception("distribution_failed", status_id=status_id)

@@ -1,0 +1,168 @@
+"""Shared fixtures: a throwaway ``AGORA_HOME`` per test, the real app, a live server,
+and throwaway databases on the real PostgreSQL / MariaDB servers when they are running."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agora.settings import Settings, reset_settings_cache
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def agora_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "agora_home"
+    monkeypatch.setenv("AGORA_HOME", str(home))
+    monkeypatch.setenv("AGORA_FEED_CACHE_SECONDS", "0")
+    for var in ("AGORA_DATABASE_URL", "AGORA_REDIS_URL", "AGORA_MLFLOW_TRACKING_URI"):
+        monkeypatch.delenv(var, raising=False)
+    reset_settings_cache()
+    yield home
+    reset_settings_cache()
+
+
+@pytest.fixture
+def settings(agora_home) -> Settings:
+    from agora.settings import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture
+def app(settings):
+    from platform_api.main import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+
+
+def _server_up(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(url: str, timeout: float = 60, process: subprocess.Popen | None = None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if _server_up(url):
+            return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def live_api(agora_home, monkeypatch):
+    """The real API in a uvicorn subprocess on a free port; yields its base URL."""
+    port = free_port()
+    monkeypatch.setenv("AGORA_API_PORT", str(port))
+    monkeypatch.setenv("AGORA_SERVING_PORT", str(free_port()))  # no model server: fallback ranking
+    reset_settings_cache()
+    log = open(agora_home.parent / "api.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT,
+                               env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/health", 60, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _postgres_url() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=2,
+                             autocommit=True) as conn:
+            name = f"agora_test_{uuid.uuid4().hex[:10]}"
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    except Exception:  # noqa: BLE001 - absent server: skip
+        return None
+
+
+def _drop_postgres(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _mysql_url() -> str | None:
+    try:
+        import pymysql
+
+        conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", connect_timeout=2)
+        name = f"agora_test_{uuid.uuid4().hex[:10]}"
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        conn.close()
+        return f"mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
+    except Exception:  # noqa: BLE001 - absent server: skip
+        return None
+
+
+def _drop_mysql(url: str) -> None:
+    import pymysql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def database_url(request, agora_home, monkeypatch):
+    """Each storage test runs on SQLite and on the real PostgreSQL and MariaDB servers."""
+    if request.param == "sqlite":
+        yield None
+        return
+    url = _postgres_url() if request.param == "postgresql" else _mysql_url()
+    if url is None:
+        pytest.skip(f"{request.param} server is not running on 127.0.0.1")
+    monkeypatch.setenv("AGORA_DATABASE_URL", url)
+    reset_settings_cache()
+    try:
+        yield url
+    finally:
+        from platform_api.db import dispose_engines
+
+        dispose_engines()
+        (_drop_postgres if request.param == "postgresql" else _drop_mysql)(url)
