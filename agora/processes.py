@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,13 @@ import time
 import httpx
 
 from agora.settings import REPO_ROOT, Settings
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for side-by-side instances and tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class ServiceGroup:

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from platform_api.feed.explain import ReasonWriter
 from platform_api.feed.filters.duplicates import DuplicateFilter
 from platform_api.feed.filters.visibility import VisibilityFilter
+from platform_api.feed.heuristics.author_diversity import AuthorDiversityRescorer
 from platform_api.feed.scorers.chronological import ChronologicalScorer
 from platform_api.feed.scorers.model import ModelScorer
 from platform_api.feed.selectors.top_scored import TopScoredSelector
 from platform_api.feed.sources.in_network import InNetworkSource
+from platform_api.feed.sources.popular_in_topics import PopularInTopicsSource
+from platform_api.feed.sources.social_proof import SocialProofSource
 
 
 @dataclass
@@ -19,16 +22,18 @@ class FeedConfig:
     filters: list = field(default_factory=list)
     scorer: object = None
     fallback_scorer: object = None
+    heuristics: list = field(default_factory=list)   # rescore model scores; skipped on fallback
     selector: object = None
     explainer: object = None
 
 
 def home_feed_config(ranker_client) -> FeedConfig:
     return FeedConfig(
-        sources=[InNetworkSource(cap=500)],
+        sources=[InNetworkSource(cap=500), SocialProofSource(cap=300), PopularInTopicsSource(cap=300)],
         filters=[DuplicateFilter(), VisibilityFilter()],   # cheap ones first
         scorer=ModelScorer(ranker_client),
         fallback_scorer=ChronologicalScorer(),
+        heuristics=[AuthorDiversityRescorer(decay=0.5, floor=0.25)],
         selector=TopScoredSelector(cap=400),
         explainer=ReasonWriter(),
     )

@@ -18,9 +18,11 @@ class ReasonWriter:
         names = {a.id: a.username for a in accounts.many(query.session,
                                                          account_ids=selected[F.AUTHOR_ID].tolist()).values()}
         reasons = []
-        for source, author_id in zip(selected[F.SOURCE], selected[F.AUTHOR_ID]):
+        for source, author_id, context in zip(selected[F.SOURCE], selected[F.AUTHOR_ID], selected[F.CONTEXT]):
             if author_id == query.viewer.id:
                 reasons.append(["your post"])
+            elif context:
+                reasons.append([context])
             else:
                 reasons.append([SOURCE_REASONS.get(source, source).format(author=names.get(author_id, "?"))])
         selected = selected.copy()

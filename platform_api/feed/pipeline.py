@@ -1,4 +1,4 @@
-"""Runs the home feed's stages: sources → filters → scorer → selector → reasons.
+"""Runs the home feed's stages: sources → filters → scorer → heuristics → selector → reasons.
 
 If the model scorer fails, the same candidates are ordered by the chronological scorer and
 the result says ``ranking = "fallback"``; the request never fails because a model is down."""
@@ -60,6 +60,9 @@ class HomeFeedPipeline:
             scores, model = self.config.fallback_scorer.score(query, candidates)
         FEED_REQUESTS.labels(ranking).inc()
         candidates = candidates.assign(**{F.SCORE: scores})
+        if ranking == "model":
+            for stage in self.config.heuristics:
+                candidates = timed(f"heuristic:{stage.name}", stage.rescore, query, candidates)
         selected = timed("selector", self.config.selector.select, query, candidates)
         selected = timed("why", self.config.explainer.explain, query, selected)
         extras = {int(sid): {"score": round(float(score), 6) if ranking == "model" else None,

@@ -213,7 +213,8 @@ class GenerateWorld:
             if users.spam[u]:
                 continue
             followed = list(follows.get(u, ()))
-            in_net = np.concatenate([by_author[a] for a in followed if a in by_author]) if followed else np.array([], int)
+            own_posts = [by_author[a] for a in followed if a in by_author]
+            in_net = np.concatenate(own_posts) if own_posts else np.array([], dtype=int)
             n = max(1, int(rng.poisson(self.config.impressions_per_user * users.activity[u])))
             n_in = min(len(in_net), int(n * 0.7))
             seen = np.concatenate([rng.choice(in_net, size=n_in, replace=False) if n_in else np.array([], int),

@@ -26,4 +26,5 @@ class InNetworkSource:
         frame = pd.DataFrame(rows, columns=[F.STATUS_ID, F.AUTHOR_ID, F.CREATED_AT])
         frame[F.CREATED_AT] = frame[F.CREATED_AT].map(lambda d: d.timestamp()).astype(float)
         frame[F.SOURCE] = self.name
+        frame[F.CONTEXT] = None
         return frame
