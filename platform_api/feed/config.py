@@ -8,6 +8,7 @@ from platform_api.feed.explain import ReasonWriter
 from platform_api.feed.filters.duplicates import DuplicateFilter
 from platform_api.feed.filters.visibility import VisibilityFilter
 from platform_api.feed.heuristics.author_diversity import AuthorDiversityRescorer
+from platform_api.feed.heuristics.feedback_fatigue import FeedbackFatigueRescorer
 from platform_api.feed.scorers.chronological import ChronologicalScorer
 from platform_api.feed.scorers.model import ModelScorer
 from platform_api.feed.selectors.top_scored import TopScoredSelector
@@ -33,7 +34,7 @@ def home_feed_config(ranker_client) -> FeedConfig:
         filters=[DuplicateFilter(), VisibilityFilter()],   # cheap ones first
         scorer=ModelScorer(ranker_client),
         fallback_scorer=ChronologicalScorer(),
-        heuristics=[AuthorDiversityRescorer(decay=0.5, floor=0.25)],
+        heuristics=[FeedbackFatigueRescorer(days=14, floor=0.2), AuthorDiversityRescorer(decay=0.5, floor=0.25)],
         selector=TopScoredSelector(cap=400),
         explainer=ReasonWriter(),
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from agora.events import EventType
 from platform_api.ids import snowflake_id
-from platform_api.tables import Favourite, Notification, OutboxEvent, ServedImpression, Status
+from platform_api.tables import FeedbackSignal, Favourite, Notification, OutboxEvent, ServedImpression, Status
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ class RecordEngagements:
              "author_id": e.author_id, "occurred_at": e.at} for e in engagements])
         self._served([e for e in engagements if e.kind == EventType.IMPRESSION])
         self._favourites([e for e in engagements if e.kind == EventType.FAVOURITED])
+        hides = [e for e in engagements if e.kind == EventType.HIDDEN]
+        if hides:
+            self.session.execute(insert(FeedbackSignal), [
+                {"account_id": e.viewer_id, "author_id": e.author_id, "status_id": e.status_id, "kind": "hide",
+                 "created_at": e.at} for e in hides])
         return len(engagements)
 
     def _served(self, impressions: list[Engagement]) -> None:

@@ -57,7 +57,8 @@ def test_register_post_follow_favourite_and_home(client, settings):
 
     with session_scope(settings) as session:
         kinds = Counter(session.scalars(select(OutboxEvent.event_type)))
-    assert kinds == {"account.created": 2, "status.created": 1, "account.followed": 1, "status.favourited": 1}
+    assert kinds == {"account.created": 2, "status.created": 1, "account.followed": 1, "status.favourited": 1,
+                     "status.impression": 1}  # the served page, logged as a side effect
 
 
 def test_chronological_order_on_request(client):
@@ -84,3 +85,15 @@ def test_bad_input_is_a_clear_4xx(client):
     malformed = client.post("/api/v1/statuses", content=b"{not json",
                             headers={**ana, "Content-Type": "application/json"})
     assert malformed.status_code == 400 and "Malformed JSON" in malformed.json()["error"]
+
+
+def test_served_items_are_logged_as_impressions(client, settings):
+    ana, bo = register(client, "ana"), register(client, "bo")
+    bo_id = client.get("/api/v1/accounts/verify_credentials", headers=bo).json()["id"]
+    client.post(f"/api/v1/accounts/{bo_id}/follow", headers=ana)
+    status_id = client.post("/api/v1/statuses", headers=bo, data={"status": "seen?"}).json()["id"]
+    client.get("/api/v1/timelines/home", headers=ana)
+    with session_scope(settings) as session:
+        impressions = session.scalars(select(OutboxEvent.status_id).where(
+            OutboxEvent.event_type == "status.impression")).all()
+    assert impressions == [int(status_id)]

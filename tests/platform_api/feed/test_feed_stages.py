@@ -82,3 +82,19 @@ def test_pipeline_falls_back_when_the_ranker_is_unreachable(settings, people):
     assert ranked.ranking == "fallback"
     assert ranked.status_ids == ids[::-1]
     assert all(ranked.extras[i]["why"] == ["you follow @bo"] for i in ids)
+
+
+def test_feedback_fatigue_downranks_a_hidden_author(settings, people):
+    from platform_api.feed.heuristics.feedback_fatigue import FeedbackFatigueRescorer
+    from platform_api.services.hide_status import HideStatus
+
+    with session_scope(settings) as session:
+        viewer, bo, cy = (session.merge(people[n]) for n in ("viewer", "bo", "cy"))
+        hidden = PostStatus(session, settings)(bo, StatusCreate(status="meh"))
+        session.flush()
+        HideStatus(session)(viewer, hidden)
+        session.flush()
+        frame = pd.DataFrame({F.STATUS_ID: [1, 2], F.AUTHOR_ID: [bo.id, cy.id], F.SCORE: [0.8, 0.5]})
+        out = FeedbackFatigueRescorer(days=14, floor=0.2).rescore(FeedQuery(session, settings, viewer, time.time()),
+                                                                  frame)
+    assert out[F.SCORE].round(3).tolist() == [0.16, 0.5]
