@@ -7,6 +7,7 @@ import logging
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
@@ -17,7 +18,13 @@ from platform_api.errors import install_error_handlers
 from platform_api.feed.config import home_feed_config
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline
-from platform_api.routers import accounts, instance, oauth, statuses, timelines
+from platform_api.rate_limit import install_request_limits
+from platform_api.routers import accounts, feed_feedback, instance, oauth, statuses, timelines
+from platform_api.routers import (
+    admin, blocks_mutes, conversations, follow_requests, markers, notifications, reports, suggestions,
+)
+from platform_api.routers import media, search, stories, streaming, trends
+from platform_api.streaming.hub import activate as activate_streaming
 
 
 def configure_logging() -> None:
@@ -39,8 +46,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.feed_pipeline = HomeFeedPipeline(home_feed_config(app.state.ranker_client))
     app.state.feed_cache = RankedPageCache(settings.feed_cache_seconds)
     install_error_handlers(app)
-    for module in (instance, oauth, accounts, statuses, timelines):
+    install_request_limits(app, settings)
+    for module in (instance, oauth, accounts, statuses, timelines, follow_requests, blocks_mutes, notifications,
+                   markers, conversations, suggestions, reports, admin, media, stories, search, trends, streaming,
+                   feed_feedback):
         app.include_router(module.router)
+    app.state.hub = activate_streaming(settings)
+    app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

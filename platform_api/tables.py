@@ -401,3 +401,35 @@ class ServedImpression(Base):
     status_id: Mapped[int] = mapped_column(ID)
     served_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     score: Mapped[float | None] = mapped_column(Float)
+
+
+# --- appended: status verbs, timelines, search -------------------------------------------
+
+from sqlalchemy import event  # noqa: E402 - appended section
+
+#: Deleting a status removes it from every home feed by status id.
+Index("ix_home_feed_entries_status", HomeFeedEntry.status_id)
+
+
+def _install_full_text_search(_metadata, connection, **_kw) -> None:
+    """Full-text structures are per backend (FTS5 table and triggers, GIN or FULLTEXT index)."""
+    from platform_api.repositories.search import install
+
+    install(connection)
+
+
+event.listen(Base.metadata, "after_create", _install_full_text_search)
+
+
+class FeedbackSignal(Base):
+    """Negative feedback on the home feed ("show less"): drives the feedback-fatigue heuristic."""
+
+    __tablename__ = "feedback_signals"
+    __table_args__ = (Index("ix_feedback_signals_account_created", "account_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(AUTO_ID, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ID)
+    status_id: Mapped[int | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(16), default="hide")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.settings import Settings
-from platform_api.repositories import home_feed, relationships, statuses
+from platform_api.home_feed_store import home_feed_store
+from platform_api.reach import PublicReach
+from platform_api.read_filters import LimitedReach, RepliesToVisible, VisibleWithOriginals
+from platform_api.repositories import public_statuses, relationships, statuses
 from platform_api.tables import Account, MediaAttachment, Pin, Status
-from platform_api.visibility import VisibleStatuses
+
+MAX_ROUNDS = 5  # pages fetched to fill one answer when filters drop rows
 
 
 def _page(query, *, max_id, since_id, min_id, limit):
@@ -21,6 +27,27 @@ def _page(query, *, max_id, since_id, min_id, limit):
     return query.order_by(Status.id.desc()).limit(limit), False
 
 
+def fill_page(fetch: Callable[..., list[Status]], keep: Callable[[list[Status]], list[Status]], *,
+              max_id=None, since_id=None, min_id=None, limit: int = 20) -> list[Status]:
+    """Fetch raw rows in id order and filter them until ``limit`` survive or the rows run out.
+    ``fetch(max_id=, since_id=, min_id=, limit=)`` returns newest first, or oldest first when
+    ``min_id`` is set; the answer is always newest first."""
+    batch = max(limit * 2, 20)
+    ascending = min_id is not None
+    kept: list[Status] = []
+    for _ in range(MAX_ROUNDS):
+        rows = fetch(max_id=max_id, since_id=since_id, min_id=min_id, limit=batch)
+        kept.extend(keep(rows))
+        if len(kept) >= limit or len(rows) < batch:
+            break
+        if ascending:
+            min_id = rows[-1].id
+        else:
+            max_id = rows[-1].id
+    kept = kept[:limit]
+    return kept[::-1] if ascending else kept
+
+
 class HomeTimeline:
     """The viewer's home feed in reverse-chronological order: pushed entries (fan-out cache)
     merged with posts pulled at read time from followed accounts above the fan-out threshold."""
@@ -30,13 +57,22 @@ class HomeTimeline:
         self.settings = settings
 
     def candidate_ids(self, viewer: Account, *, max_id: int | None = None, limit: int = 500) -> list[int]:
-        pushed = home_feed.status_ids(self.session, account_id=viewer.id, max_id=max_id, limit=limit)
+        followees = relationships.followee_ids(self.session, account_id=viewer.id)
+        pushed = home_feed_store(self.session, self.settings).status_ids(account_id=viewer.id, max_id=max_id,
+                                                                         limit=limit)
         big = self.session.scalars(select(Account.id).where(
-            Account.id.in_(relationships.followee_ids(self.session, account_id=viewer.id)),
-            Account.followers_count >= self.settings.fanout_threshold)).all()
+            Account.id.in_(followees), Account.followers_count >= self.settings.fanout_threshold)).all()
         pulled = [s.id for s in statuses.recent_by_authors(self.session, author_ids=big, max_id=max_id, limit=limit)
-                  if s.visibility != "direct"]
-        return sorted(set(pushed) | set(pulled), reverse=True)[:limit]
+                  if s.visibility != "direct" and not s.is_story]
+        ids = sorted(set(pushed) | set(pulled), reverse=True)[:limit]
+        return self._from_followed(ids, set(followees) | {viewer.id})
+
+    def _from_followed(self, ids: list[int], authors: set[int]) -> list[int]:
+        """Entries of accounts the viewer no longer follows (a cache not yet unmerged) drop out."""
+        if not ids:
+            return []
+        rows = dict(self.session.execute(select(Status.id, Status.account_id).where(Status.id.in_(ids))).all())
+        return [i for i in ids if rows.get(i) in authors]
 
     def __call__(self, viewer: Account, *, max_id=None, since_id=None, min_id=None, limit: int = 20) -> list[Status]:
         ids = self.candidate_ids(viewer, max_id=max_id, limit=max(limit * 4, 100))
@@ -45,7 +81,7 @@ class HomeTimeline:
         if min_id is not None:
             ids = sorted(i for i in ids if i > min_id)[: limit * 4]
         found = statuses.many(self.session, status_ids=ids)
-        visible = VisibleStatuses(self.session, viewer)([found[i] for i in ids if i in found])
+        visible = VisibleWithOriginals(self.session, viewer)([found[i] for i in ids if i in found])
         visible = [s for s in visible if not s.is_story]
         if min_id is not None:
             return sorted(visible, key=lambda s: s.id)[:limit][::-1]
@@ -71,7 +107,51 @@ class AccountStatuses:
         if pinned:
             query = query.where(Status.id.in_(select(Pin.status_id).where(Pin.account_id == account.id)))
         query, ascending = _page(query, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit * 2)
-        rows = VisibleStatuses(self.session, viewer)(self.session.scalars(query))
+        rows = VisibleWithOriginals(self.session, viewer)(self.session.scalars(query))
         if ascending:
             rows = rows[:limit][::-1]
         return rows[:limit]
+
+
+class PublicTimeline:
+    """Public posts of everyone (``local``: this server's — every account here is local;
+    ``remote``: other servers' — none yet), ``only_media`` narrowing to posts with media.
+    Suspended authors never appear; silenced authors and ``limited`` posts only to followers;
+    replies only when the viewer may see what they answer."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __call__(self, viewer: Account | None, *, local=False, remote=False, only_media=False, max_id=None,
+                 since_id=None, min_id=None, limit=20, **tag_filters) -> list[Status]:
+        if remote and not local:
+            return []
+
+        def fetch(**page):
+            return public_statuses.page(self.session, only_media=only_media, **tag_filters, **page)
+
+        visible = VisibleWithOriginals(self.session, viewer)
+        silenced, limited = PublicReach(self.session, viewer), LimitedReach(self.session, viewer)
+        replies = RepliesToVisible(self.session, viewer)
+        return fill_page(fetch, lambda rows: replies(limited(silenced(visible(rows)))), max_id=max_id,
+                         since_id=since_id, min_id=min_id, limit=limit)
+
+
+class TagTimeline:
+    """Public posts with a hashtag; ``any`` widens it (one of them), ``all`` narrows it (every
+    one of them too), ``none`` excludes posts carrying any of those."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __call__(self, viewer: Account | None, hashtag: str, *, any_tags=(), all_tags=(), none_tags=(),
+                 **options) -> list[Status]:
+        names = [hashtag, *any_tags]
+        found = public_statuses.tag_ids_by_name(self.session, names=[*names, *all_tags, *none_tags])
+        any_ids = [found[n.lower().lstrip("#")] for n in names if n.lower().lstrip("#") in found]
+        all_ids = [found.get(n.lower().lstrip("#")) for n in all_tags]
+        if not any_ids or None in all_ids:
+            return []
+        none_ids = [found[n.lower().lstrip("#")] for n in none_tags if n.lower().lstrip("#") in found]
+        return PublicTimeline(self.session)(viewer, any_tag_ids=any_ids, all_tag_ids=all_ids,
+                                            none_tag_ids=none_ids, **options)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from platform_api.tables import Account
+from platform_api.ids import utcnow
+from platform_api.tables import Account, Mute
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,7 @@ def remove(session: Session, model, *, account_id: int, target_account_id: int) 
 
 
 def page(session: Session, model, *, owner_id: int, outgoing: bool, max_id: int | None = None,
-         since_id: int | None = None, min_id: int | None = None, limit: int = 40,
-         extra_where=()) -> PairPage:
+         since_id: int | None = None, min_id: int | None = None, limit: int = 40, extra_where=()) -> PairPage:
     """Rows of ``model`` owned by ``owner_id`` with the account on the other side.
 
     ``outgoing``: the owner is ``account_id`` and the listed account the target (whom I
@@ -56,3 +56,13 @@ def page(session: Session, model, *, owner_id: int, outgoing: bool, max_id: int 
     else:
         rows = session.execute(query.order_by(model.id.desc()).limit(limit)).all()
     return PairPage([r[0] for r in rows], [r[1] for r in rows])
+
+
+def count_incoming(session: Session, model, *, target_account_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(model.target_account_id == target_account_id))
+
+
+def mutes_page(session: Session, *, owner_id: int, **cursor) -> PairPage:
+    """The owner's mutes that have not expired."""
+    unexpired = or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow())
+    return page(session, Mute, owner_id=owner_id, outgoing=True, extra_where=(unexpired,), **cursor)

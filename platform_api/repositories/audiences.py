@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from platform_api.ids import utcnow
-from platform_api.tables import Block, Follow, Mute
+from platform_api.tables import Block, ConversationParticipant, Follow, Mute
 
 
 def follower_ids(session: Session, *, account_id: int, reblogs_only: bool = False) -> list[int]:
@@ -34,3 +34,9 @@ def hiding_account_ids(session: Session, *, account_id: int, among: Iterable[int
         Mute.target_account_id == account_id, Mute.account_id.in_(ids),
         or_(Mute.expires_at.is_(None), Mute.expires_at > now))))
     return hiding
+
+
+def conversation_row(session: Session, *, conversation_id: int, account_id: int) -> ConversationParticipant | None:
+    """One participant's view of a direct thread (what its ``conversation`` stream event renders)."""
+    return session.scalar(select(ConversationParticipant).where(
+        ConversationParticipant.conversation_id == conversation_id, ConversationParticipant.account_id == account_id))

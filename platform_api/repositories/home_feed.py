@@ -11,19 +11,13 @@ from platform_api.tables import HomeFeedEntry, Status
 
 
 def push(session: Session, *, status_id: int, author_id: int, account_ids: Iterable[int]) -> int:
-    rows = [{"account_id": a, "status_id": status_id, "author_id": author_id} for a in set(account_ids)]
-    if rows:
-        session.execute(insert(HomeFeedEntry), rows)
-    return len(rows)
-
-
-def push_to_account(session: Session, *, account_id: int, entries: list[tuple[int, int]]) -> int:
-    """Add (status_id, author_id) entries to one account's feed, skipping those already there."""
-    if not entries:
+    """Add a status to these accounts' feeds, skipping accounts that already have it."""
+    recipients = set(account_ids)
+    if not recipients:
         return 0
-    present = set(session.scalars(select(HomeFeedEntry.status_id).where(
-        HomeFeedEntry.account_id == account_id, HomeFeedEntry.status_id.in_([s for s, _ in entries]))))
-    rows = [{"account_id": account_id, "status_id": s, "author_id": a} for s, a in entries if s not in present]
+    present = set(session.scalars(select(HomeFeedEntry.account_id).where(
+        HomeFeedEntry.status_id == status_id, HomeFeedEntry.account_id.in_(recipients))))
+    rows = [{"account_id": a, "status_id": status_id, "author_id": author_id} for a in recipients - present]
     if rows:
         session.execute(insert(HomeFeedEntry), rows)
     return len(rows)

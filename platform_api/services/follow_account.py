@@ -6,7 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.events import EventType
+from agora.settings import Settings, get_settings
 from platform_api.errors import forbidden, unprocessable
+from platform_api.home_feed_store import home_feed_store
 from platform_api.repositories import accounts, home_feed, outbox, relationships
 from platform_api.services.notify import Notify
 from platform_api.tables import Account, Block, Follow, FollowRequest
@@ -15,10 +17,12 @@ BACKFILL_STATUSES = 20
 
 
 class FollowAccount:
-    """Follow ``target`` (or request to, if it is locked); backfill its recent posts into the home feed."""
+    """Follow ``target`` (or request to, if it is locked); backfill its recent posts into the
+    home feed cache (the database's or Redis's, whichever ``home_feed_store`` picks)."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, settings: Settings | None = None):
         self.session = session
+        self.settings = settings or get_settings()
 
     def __call__(self, account: Account, target: Account, *, reblogs: bool = True, notify: bool = False,
                  created_at: datetime | None = None, backfill: bool = True) -> Follow | FollowRequest:
@@ -35,7 +39,8 @@ class FollowAccount:
                            backfill=backfill)
 
     def follow(self, account: Account, target: Account, *, reblogs: bool = True, notify: bool = False,
-               created_at: datetime | None = None, backfill: bool = True) -> Follow:
+               created_at: datetime | None = None, backfill: bool = True, notify_target: bool = True) -> Follow:
+        """Create the follow. ``notify_target=False`` when the target itself authorised a request."""
         follow = Follow(account_id=account.id, target_account_id=target.id, show_reblogs=reblogs, notify=notify)
         if created_at is not None:
             follow.created_at = created_at
@@ -44,10 +49,13 @@ class FollowAccount:
         accounts.add_to_counter(self.session, account_id=target.id, column="followers_count", delta=1)
         outbox.record_event(self.session, EventType.FOLLOWED, actor_id=account.id, target_account_id=target.id,
                             occurred_at=follow.created_at)
-        Notify(self.session)(recipient_id=target.id, from_account_id=account.id, type="follow")
+        if notify_target:
+            Notify(self.session)(recipient_id=target.id, from_account_id=account.id, type="follow")
         if backfill:
-            recent = home_feed.latest_status_ids_of(self.session, author_id=target.id, limit=BACKFILL_STATUSES)
-            home_feed.push_to_account(self.session, account_id=account.id, entries=recent)
+            store = home_feed_store(self.session, self.settings)
+            for status_id, author_id in home_feed.latest_status_ids_of(self.session, author_id=target.id,
+                                                                       limit=BACKFILL_STATUSES):
+                store.push(status_id=status_id, author_id=author_id, account_ids=[account.id])
         return follow
 
     def _request(self, account: Account, target: Account) -> FollowRequest:
@@ -72,14 +80,16 @@ class FollowAccount:
 class UnfollowAccount:
     """Stop following ``target``: its posts leave the home feed cache."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, settings: Settings | None = None):
         self.session = session
+        self.settings = settings or get_settings()
 
     def __call__(self, account: Account, target: Account) -> None:
         if relationships.remove_follow(self.session, account_id=account.id, target_account_id=target.id):
             accounts.add_to_counter(self.session, account_id=account.id, column="following_count", delta=-1)
             accounts.add_to_counter(self.session, account_id=target.id, column="followers_count", delta=-1)
-            home_feed.remove_author_from(self.session, account_id=account.id, author_id=target.id)
+            home_feed_store(self.session, self.settings).remove_author_from(account_id=account.id,
+                                                                            author_id=target.id)
             outbox.record_event(self.session, EventType.UNFOLLOWED, actor_id=account.id,
                                 target_account_id=target.id)
         self.session.execute(FollowRequest.__table__.delete().where(

@@ -2,31 +2,52 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora.events import EventType
 from agora.settings import Settings
 from platform_api.errors import not_found, unprocessable
 from platform_api.ids import snowflake_id
-from platform_api.repositories import accounts, outbox, statuses
+from platform_api.repositories import accounts, idempotency, outbox, statuses
 from platform_api.schemas import StatusCreate
 from platform_api.services.notify import Notify
+from platform_api.services.track_conversation import TrackConversation
 from platform_api.tables import Account, MediaAttachment, Status
 from platform_api.text import extract_mentions, render_status
+
+
+def status_created_payload(*, tags: list[str], visibility: str, reply: bool, text: str,
+                           language: str | None) -> dict:
+    """The ``status.created`` event payload (shared with bulk import)."""
+    return {"tags": tags, "visibility": visibility, "reply": reply, "text_length": len(text), "language": language}
 
 
 class PostStatus:
     """Create a status with its tags, mentions, counters, notifications and outbox events,
     all in the caller's transaction. Delivery to home feeds is ``FanOutOnWrite``'s job, run
-    after commit."""
+    after commit.
+
+    With an ``idempotency_key`` the same (account, key) yields the same status: a retry gets
+    the first one back and ``replayed`` is set (the caller must not distribute it again).
+    The key row is claimed first, so of two concurrent requests one waits for the other and
+    then replays it; that loser's transaction is rolled back, and held nothing else yet."""
 
     def __init__(self, session: Session, settings: Settings):
         self.session = session
         self.settings = settings
+        self.replayed = False
 
-    def __call__(self, account: Account, params: StatusCreate, *, created_at: datetime | None = None) -> Status:
+    def __call__(self, account: Account, params: StatusCreate, *, created_at: datetime | None = None,
+                 idempotency_key: str | None = None) -> Status:
         text = params.status or ""
         self._validate(text, params)
+        status_id = snowflake_id(created_at)
+        if idempotency_key:
+            earlier = self._claim(account, idempotency_key[:128], status_id)
+            if earlier is not None:
+                self.replayed = True
+                return earlier
         parent = self._parent(params.in_reply_to_id)
         mentioned = accounts.ids_by_usernames(self.session, usernames=extract_mentions(text))
         rendered = render_status(text, self.settings.api_url, set(mentioned))
@@ -37,9 +58,9 @@ class PostStatus:
             in_reply_to_id=parent.id if parent else None,
             in_reply_to_account_id=parent.account_id if parent else None,
         )
+        status.id = status_id
         if created_at is not None:
             status.created_at = created_at
-            status.id = snowflake_id(created_at)
         self.session.add(status)
         self.session.flush()
         status.conversation_id = parent.conversation_id if parent else status.id
@@ -52,6 +73,22 @@ class PostStatus:
         account.last_status_at = status.created_at
         self._record(account, status, parent, rendered.tags)
         self._notify(account, status, parent, mention_ids)
+        TrackConversation(self.session)(status, mention_ids)
+        return status
+
+    def _claim(self, account: Account, key: str, status_id: int) -> Status | None:
+        """The status an earlier request with this key made, or ``None`` once the key is ours."""
+        earlier = idempotency.status_id_for(self.session, account_id=account.id, key=key)
+        if earlier is None:
+            try:
+                idempotency.claim(self.session, account_id=account.id, key=key, status_id=status_id)
+                return None
+            except IntegrityError:
+                self.session.rollback()  # a concurrent request with this key committed first
+                earlier = idempotency.status_id_for(self.session, account_id=account.id, key=key, locking=True)
+        status = self.session.get(Status, earlier, populate_existing=True) if earlier is not None else None
+        if status is None:
+            raise unprocessable("Validation failed: this Idempotency-Key was used for a status that is gone")
         return status
 
     def _validate(self, text: str, params: StatusCreate) -> None:
@@ -75,13 +112,16 @@ class PostStatus:
             media = self.session.get(MediaAttachment, media_id)
             if media is None or media.account_id != account.id or media.status_id is not None:
                 raise unprocessable(f"Validation failed: media {media_id} cannot be attached")
+            if media.processing:
+                raise unprocessable("Cannot attach files that have not finished processing. Try again in a moment!")
             media.status_id = status.id
 
     def _record(self, account: Account, status: Status, parent: Status | None, tags: list[str]) -> None:
         outbox.record_event(self.session, EventType.STATUS_CREATED, actor_id=account.id, status_id=status.id,
                             author_id=account.id, occurred_at=status.created_at,
-                            payload={"tags": tags, "visibility": status.visibility, "reply": parent is not None,
-                                     "text_length": len(status.text), "language": status.language})
+                            payload=status_created_payload(tags=tags, visibility=status.visibility,
+                                                           reply=parent is not None, text=status.text,
+                                                           language=status.language))
         if parent is not None:
             statuses.add_to_counter(self.session, status_id=parent.id, column="replies_count", delta=1)
             outbox.record_event(self.session, EventType.REPLIED, actor_id=account.id, status_id=parent.id,

@@ -18,11 +18,12 @@ from tqdm import tqdm
 
 from agora.events import EventType
 from agora.settings import Settings
+from agora.world_truth import like_probability
 from platform_api.db import create_schema, session_scope
 from platform_api.schemas import StatusCreate
 from platform_api.security import hash_password
-from platform_api.services.fan_out_on_write import FanOutOnWrite
 from platform_api.services.import_follows import ImportFollows
+from platform_api.services.import_statuses import ImportedStatus, ImportStatuses
 from platform_api.services.post_status import PostStatus
 from platform_api.services.record_engagements import Engagement, RecordEngagements
 from platform_api.services.register_account import RegisterAccount
@@ -59,10 +60,6 @@ class WorldSummary:
     seconds: float
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 class GenerateWorld:
     """Build a world of ``config.users`` accounts into the database of ``settings``."""
 
@@ -88,7 +85,7 @@ class GenerateWorld:
         posts = self._draw_posts(users)
         self._create_posts(users, posts)
         engagements = self._simulate_sessions(users, posts, edges)
-        self._save_ground_truth(users, posts)
+        self._save_ground_truth(users, posts, edges)
         seconds = (datetime.now(UTC) - began).total_seconds()
         return WorldSummary(len(users), follows, len(posts) + engagements[1], engagements[0], seconds)
 
@@ -172,31 +169,21 @@ class GenerateWorld:
                                n=int(rng.integers(1000)))
 
     def _create_posts(self, users: pd.DataFrame, posts: pd.DataFrame) -> None:
-        status_ids = []
+        status_ids: list[int] = []
         chunk = 2000
         for start in tqdm(range(0, len(posts), chunk), desc="posts", unit="chunk"):
+            part = posts.iloc[start:start + chunk]
             with session_scope(self.settings) as session:
-                post_status = PostStatus(session, self.settings)
-                accounts = {}
-                for post in posts.iloc[start:start + chunk].itertuples():
-                    account_id = int(users.account_id[post.author])
-                    account = accounts.get(account_id) or session.get(Account, account_id)
-                    accounts[account_id] = account
-                    status = post_status(account, StatusCreate(status=post.text, language="en"),
-                                         created_at=post.created_at)
-                    status_ids.append(status.id)
-                session.flush()
-                fan_out = FanOutOnWrite(session, self.settings)
-                for status_id in status_ids[start:]:
-                    fan_out(status_id)
+                status_ids += ImportStatuses(session, self.settings)([
+                    ImportedStatus(int(users.account_id[p.author]), p.text, p.created_at) for p in part.itertuples()])
         posts["status_id"] = status_ids
 
     # -- behaviour -----------------------------------------------------------------------------
     def preference(self, interests: np.ndarray, post_topic: np.ndarray, quality: np.ndarray,
                    follows_author: np.ndarray, spam: np.ndarray) -> np.ndarray:
-        """Ground-truth P(like | viewer, post): topical match, quality, social tie, spam aversion."""
+        """Ground-truth P(like | viewer, post) — the shared model in ``agora.world_truth``."""
         match = interests[np.arange(len(post_topic)), post_topic]
-        return _sigmoid(4.0 * match + 2.5 * quality + 1.0 * follows_author - 3.5 - 3.0 * spam)
+        return like_probability(match, quality, follows_author, spam)
 
     def _simulate_sessions(self, users: pd.DataFrame, posts: pd.DataFrame, edges) -> tuple[int, int]:
         rng = self.rng
@@ -272,7 +259,7 @@ class GenerateWorld:
                             created_at=at)
         return len(jobs)
 
-    def _save_ground_truth(self, users: pd.DataFrame, posts: pd.DataFrame) -> None:
+    def _save_ground_truth(self, users: pd.DataFrame, posts: pd.DataFrame, edges) -> None:
         out = self.settings.home / "world"
         out.mkdir(parents=True, exist_ok=True)
         truth_users = pd.DataFrame({"account_id": users.account_id, "username": users.username,
@@ -283,5 +270,9 @@ class GenerateWorld:
         posts.assign(author_id=users.account_id.to_numpy()[posts.author])[
             ["status_id", "author_id", "topic", "quality", "spam", "created_at"]
         ].to_parquet(out / "posts.parquet", index=False, coerce_timestamps="us", allow_truncated_timestamps=True)
+        ids = users.account_id.to_numpy()
+        pd.DataFrame({"account_id": [int(ids[a]) for a, _, _ in edges],
+                      "target_account_id": [int(ids[b]) for _, b, _ in edges]}).to_parquet(
+            out / "follows.parquet", index=False)
         (out / "world.json").write_text(json.dumps({"users": len(users), "seed": self.config.seed,
                                                     "topics": self.topics, "generated_at": self.now.isoformat()}))

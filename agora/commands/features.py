@@ -1,0 +1,39 @@
+"""``agora features``: the Feast repo in ``features/`` against ``$AGORA_HOME``.
+
+    agora features apply         register entities, views and services (feast apply)
+    agora features materialize   load new snapshot rows into the online store (materialize-incremental)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("features", help="Feast: apply the repo, materialize to the online store.")
+    sub = group.add_subparsers(dest="features_command", required=True)
+    sub.add_parser("apply", help="feast apply (needs the feature tables: agora pipeline features)") \
+        .set_defaults(handler=_apply)
+    sub.add_parser("materialize", help="feast materialize-incremental up to now").set_defaults(handler=_materialize)
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from agora.settings import get_settings
+    from features import store
+
+    started = time.perf_counter()
+    store.apply(get_settings())
+    print(f"feast apply: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _materialize(args: argparse.Namespace) -> int:
+    from agora.settings import get_settings
+    from features import store
+
+    started = time.perf_counter()
+    store.materialize(get_settings())
+    print(f"feast materialize-incremental: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0

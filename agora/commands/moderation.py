@@ -1,0 +1,121 @@
+"""``agora moderation``: train and evaluate the text moderation classifier (``moderation-text``)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("moderation", help="Text moderation classifier (hate / offensive / neither).")
+    sub = group.add_subparsers(dest="moderation_command", required=True)
+
+    train = sub.add_parser("train", help="Fine-tune MiniLM on a Davidson-format CSV; log, register, gate.")
+    train.add_argument("--data", type=Path, required=True, help="CSV in the Davidson et al. 2017 format")
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (head: --head-lr)")
+    train.add_argument("--head-lr", type=float, default=1e-3)
+    train.add_argument("--max-length", type=int, default=64)
+    train.add_argument("--weight-power", type=float, default=0.5,
+                       help="class weights = inverse frequency ** this (0 = none, 1 = full inverse)")
+    train.add_argument("--max-rows", type=int, default=None,
+                       help="cap the training rows (stratified); the validation split is unchanged")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--split-seed", type=int, default=13, help="seed of the stratified validation split")
+    train.add_argument("--val-fraction", type=float, default=0.15)
+    train.add_argument("--no-tune-prior", action="store_true", help="plain argmax, no validation-tuned offsets")
+    train.add_argument("--val-out", type=Path, default=None, help="also write the validation rows to this CSV")
+    train.add_argument("--no-progress", action="store_true")
+    train.set_defaults(handler=_train)
+
+    evaluate = sub.add_parser("evaluate", help="Score a Davidson-format CSV with the champion (or --model).")
+    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--model", default=None, help="MLflow model URI (default models:/moderation-text@champion)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.set_defaults(handler=_evaluate)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)  # cloudpickle notice: our own class
+    for noisy in ("mlflow", "alembic", "urllib3", "httpx", "transformers", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _quiet_libraries() -> None:
+    import os
+    import warnings
+
+    # Before torch is imported: OpenMP threads that spin while waiting turn a shared 2-core
+    # machine into a 3-5x slowdown (measured: 2.4 s vs 0.9 s per batch under load).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars; training keeps its own tqdm
+    hf_logging.set_verbosity_error()
+
+
+def _train(args: argparse.Namespace) -> int:
+    _quiet_libraries()
+    _logging()
+    from models.moderation.train import TrainConfig, train
+
+    if not args.data.is_file():
+        print(f"error: no such file: {args.data}", file=sys.stderr)
+        return 2
+    config = TrainConfig(
+        data=args.data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
+        max_length=args.max_length, weight_power=args.weight_power, max_rows=args.max_rows, seed=args.seed,
+        split_seed=args.split_seed, val_fraction=args.val_fraction, tune_prior=not args.no_tune_prior,
+        val_out=args.val_out, progress=not args.no_progress)
+    result = train(config)
+    m = result.metrics
+    champion = ("no previous champion" if result.champion_version is None else
+                f"champion v{result.champion_version} scored {result.champion_value:.4f} on the same split")
+    print(f"moderation-text v{result.version} -> @{result.alias} "
+          f"(gate score {m['val_gate_score']:.4f}; {champion})")
+    print(f"  trained on {result.n_train} rows in {result.extra['fit_seconds'] / 60:.1f} min "
+          f"(total {result.train_seconds / 60:.1f} min); validation {result.n_val} rows")
+    print(f"  validation: weighted F1 {m['val_weighted_f1']:.4f}, macro F1 {m['val_macro_f1']:.4f}, "
+          f"hate P/R/F1 {m['val_hate_precision']:.3f}/{m['val_hate_recall']:.3f}/{m['val_hate_f1']:.3f}")
+    print(f"  cross-fitted (offsets tuned on the other half): weighted F1 {m['val_crossfit_weighted_f1']:.4f}, "
+          f"hate F1 {m['val_crossfit_hate_f1']:.3f}; plain argmax: weighted F1 "
+          f"{m['val_argmax_weighted_f1']:.4f}, hate F1 {m['val_argmax_hate_f1']:.3f}")
+    print(f"  log-prior offsets (hate, offensive, neither): {[round(x, 2) for x in result.log_prior]}; "
+          f"MLflow run {result.run_id}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    _quiet_libraries()
+    _logging()
+    if not args.data.is_file():
+        print(f"error: no such file: {args.data}", file=sys.stderr)
+        return 2
+    # Everything a library might print goes to stderr; stdout carries only the result.
+    with contextlib.redirect_stdout(sys.stderr):
+        from models.moderation.classifier import MODEL_NAME
+        from models.moderation.evaluate import evaluate_csv
+        from models.registry import champion_uri
+
+        result = evaluate_csv(args.data, args.model or champion_uri(MODEL_NAME), batch_size=args.batch_size)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['model']}: weighted F1 {result['weighted_f1']:.4f}, macro F1 {result['macro_f1']:.4f} "
+              f"on {result['n']} rows")
+        for name, values in result["per_class"].items():
+            print(f"  {name:<10} P {values['precision']:.3f}  R {values['recall']:.3f}  F1 {values['f1']:.3f}")
+    return 0

@@ -1,0 +1,161 @@
+"""Who hears what, after commit. Each class renders once and publishes to channels:
+
+- ``DeliverStatus``: ``update`` (or ``status.update`` after an edit) to the author's and
+  followers' user streams (minus those who hide the author), to the public and hashtag
+  streams for public posts that may reach out of network, and ``conversation`` to the
+  participants' direct streams for direct messages.
+- ``DeliverDelete``: ``delete`` wherever the status could have been seen.
+- ``DeliverNotification``: ``notification`` to the recipient's user streams.
+
+Every message carries ``account_ids`` (author, mentioned, replied-to and reblogged accounts)
+so each connection can drop what its viewer blocks or mutes."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+
+from agora.settings import Settings
+from platform_api.db import session_scope
+from platform_api.repositories import accounts, audiences, statuses
+from platform_api.serializers.status import StatusPresenter
+from platform_api.streaming import channels
+from platform_api.streaming.hub import LocalHub, active_hub
+from platform_api.streaming.payloads import conversation_payload, notification_payload
+from platform_api.tables import Notification, Status
+
+
+def _related_accounts(session: Session, status: Status) -> list[int]:
+    ids = {status.account_id}
+    if status.in_reply_to_account_id:
+        ids.add(status.in_reply_to_account_id)
+    ids.update(statuses.mentions_for(session, status_ids=[status.id]).get(status.id, []))
+    if status.reblog_of_id:
+        original = session.get(Status, status.reblog_of_id)
+        if original is not None:
+            ids.add(original.account_id)
+            ids.update(statuses.mentions_for(session, status_ids=[original.id]).get(original.id, []))
+    return sorted(ids)
+
+
+def _user_recipients(session: Session, status: Status) -> set[int]:
+    """The author and the followers whose home this status would reach (private included)."""
+    followers = audiences.follower_ids(session, account_id=status.account_id,
+                                       reblogs_only=status.reblog_of_id is not None)
+    hiding = audiences.hiding_account_ids(session, account_id=status.account_id, among=followers)
+    if status.reblog_of_id:
+        original = session.get(Status, status.reblog_of_id)
+        if original is not None:
+            hiding |= audiences.hiding_account_ids(session, account_id=original.account_id, among=followers)
+    return ({status.account_id} | set(followers)) - hiding
+
+
+def _public_channels(session: Session, status: Status) -> list[str]:
+    """Public and hashtag channels, for public original posts that reach out of network."""
+    if status.visibility != "public" or status.reblog_of_id or status.limited or status.is_story:
+        return []
+    author = accounts.get(session, account_id=status.account_id)
+    if author is None or author.silenced_at is not None or author.suspended_at is not None:
+        return []
+    if status.moderation_state in ("pending_review", "rejected", "removed"):
+        return []
+    if status.in_reply_to_id:
+        parent = statuses.get(session, status_id=status.in_reply_to_id)
+        if parent is None or parent.visibility not in ("public", "unlisted"):
+            return []
+    media = bool(statuses.media_for(session, status_ids=[status.id]))
+    names = [channels.public(), channels.public(local=True)]
+    if media:
+        names += [channels.public(media=True), channels.public(local=True, media=True)]
+    for tag in statuses.tags_for(session, status_ids=[status.id]).get(status.id, []):
+        names += [channels.hashtag(tag), channels.hashtag(tag, local=True)]
+    return names
+
+
+class DeliverStatus:
+    def __init__(self, session: Session, settings: Settings, hub: LocalHub):
+        self.session = session
+        self.settings = settings
+        self.hub = hub
+
+    def __call__(self, status_id: int, *, event: str = "update") -> int:
+        status = statuses.get(self.session, status_id=status_id)
+        if status is None or status.is_story:
+            return 0
+        if status.visibility == "direct":
+            return self._direct(status)
+        message = {"event": event,
+                   "payload": json.dumps(StatusPresenter(self.session, self.settings, None).render_one(status)),
+                   "account_ids": _related_accounts(self.session, status)}
+        targets = [channels.user(a) for a in _user_recipients(self.session, status)]
+        targets += _public_channels(self.session, status)
+        for channel in targets:
+            self.hub.publish(channel, message)
+        return len(targets)
+
+    def _direct(self, status: Status) -> int:
+        participants = [status.account_id, *statuses.mentions_for(self.session, status_ids=[status.id])
+                        .get(status.id, [])]
+        related = _related_accounts(self.session, status)
+        sent = 0
+        for recipient in dict.fromkeys(participants):
+            payload = conversation_payload(self.session, self.settings, status, recipient)
+            if payload is not None:
+                self.hub.publish(channels.direct(recipient), {"event": "conversation", "payload": json.dumps(payload),
+                                                              "account_ids": related})
+                sent += 1
+        return sent
+
+
+class DeliverDelete:
+    def __init__(self, session: Session, settings: Settings, hub: LocalHub):
+        self.session = session
+        self.settings = settings
+        self.hub = hub
+
+    def __call__(self, status_id: int) -> int:
+        status = self.session.get(Status, status_id)
+        if status is None:
+            return 0
+        recipients = {status.account_id} | set(audiences.follower_ids(self.session, account_id=status.account_id))
+        recipients |= set(statuses.mentions_for(self.session, status_ids=[status.id]).get(status.id, []))
+        targets = [channels.user(a) for a in recipients]
+        if status.visibility in ("public", "unlisted") and not status.reblog_of_id:
+            targets += [channels.public(local=local, media=media) for local in (False, True) for media in (False, True)]
+            for tag in statuses.tags_for(self.session, status_ids=[status.id]).get(status.id, []):
+                targets += [channels.hashtag(tag), channels.hashtag(tag, local=True)]
+        message = {"event": "delete", "payload": str(status.id), "account_ids": []}
+        for channel in targets:
+            self.hub.publish(channel, message)
+        return len(targets)
+
+
+class DeliverNotification:
+    def __init__(self, session: Session, settings: Settings, hub: LocalHub):
+        self.session = session
+        self.settings = settings
+        self.hub = hub
+
+    def __call__(self, notification_id: int) -> int:
+        notification = self.session.get(Notification, notification_id)
+        if notification is None:
+            return 0
+        payload = notification_payload(self.session, self.settings, notification)
+        if payload is None:
+            return 0
+        message = {"event": "notification", "payload": json.dumps(payload),
+                   "account_ids": [notification.from_account_id]}
+        self.hub.publish(channels.user(notification.account_id), message)
+        self.hub.publish(channels.notifications(notification.account_id), message)
+        return 2
+
+
+def publish_after_commit(delivery: type, *args, **kwargs) -> None:
+    """After-commit callback: run a delivery in a fresh session through the running API's hub
+    (a CLI process has none and streams nothing)."""
+    hub = active_hub()
+    if hub is None:
+        return
+    with session_scope(hub.settings) as session:
+        delivery(session, hub.settings, hub)(*args, **kwargs)
