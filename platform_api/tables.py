@@ -405,20 +405,10 @@ class ServedImpression(Base):
 
 # --- appended: status verbs, timelines, search -------------------------------------------
 
-from sqlalchemy import event  # noqa: E402 - appended section
-
 #: Deleting a status removes it from every home feed by status id.
 Index("ix_home_feed_entries_status", HomeFeedEntry.status_id)
 
 
-def _install_full_text_search(_metadata, connection, **_kw) -> None:
-    """Full-text structures are per backend (FTS5 table and triggers, GIN or FULLTEXT index)."""
-    from platform_api.repositories.search import install
-
-    install(connection)
-
-
-event.listen(Base.metadata, "after_create", _install_full_text_search)
 
 
 class FeedbackSignal(Base):

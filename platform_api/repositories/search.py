@@ -46,7 +46,7 @@ _MYSQL_INDEX = "ft_statuses_text"
 
 
 def install(connection: Connection) -> None:
-    """Create the backend's full-text structures if missing (run after every ``create_all``)."""
+    """Create the backend's full-text structures if missing (the initial migration runs it)."""
     dialect = connection.dialect.name
     if dialect == "sqlite":
         fresh = connection.execute(text(
@@ -73,8 +73,8 @@ _install_lock = threading.Lock()
 
 
 def ensure_installed(engine: Engine) -> None:
-    """Install once per engine before the first search. ``create_all`` normally did it already
-    (``tables.py`` hooks ``install`` to it); this covers schemas built another way (migrations)."""
+    """Install once per engine before the first search. The initial migration normally did it
+    already; this covers databases whose schema was built another way."""
     if engine in _installed:
         return
     with _install_lock:
