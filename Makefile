@@ -34,6 +34,14 @@ test: install
 bench: install
 	$(BIN)/python -m bench.run
 
+# Throwaway AIRFLOW_HOME + AGORA_HOME, a 120-user world, then `airflow dags test` for every DAG.
+dags-test: install
+	$(BIN)/python dags/check.py
+
+# Throwaway AGORA_HOME, the chain the notebooks read, then every notebook executed with nbclient.
+notebooks: install
+	$(BIN)/python notebooks/run.py
+
 lock: install
 	{ head -n 2 constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu/torch==\1/'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt

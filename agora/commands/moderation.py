@@ -16,7 +16,7 @@ def register(subparsers) -> None:
 
     train = sub.add_parser("train", help="Fine-tune MiniLM on a Davidson-format CSV; log, register, gate.")
     train.add_argument("--data", type=Path, required=True, help="CSV in the Davidson et al. 2017 format")
-    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (head: --head-lr)")
     train.add_argument("--head-lr", type=float, default=1e-3)

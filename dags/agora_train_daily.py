@@ -1,0 +1,51 @@
+"""Daily: retrain the models on the newest features; each trainer promotes through its gate.
+
+| task | command | what it does |
+| --- | --- | --- |
+| `train_ranker` | `agora train ranker` | builds its training set (every impression in the lake, labelled, with point-in-time Feast `ranker_v1` features), trains, evaluates on the newest 20% of the time span, registers `ranker/<n>` in MLflow and moves `@champion` to it only if it is not worse than the current champion on the same validation rows (otherwise `@challenger`) |
+| `evaluate_ranker` | `agora evaluate ranker --json` | NDCG@20 of `@champion` vs chronological and popularity order, and AUC, on the held-out slice. Scores against the synthetic world's ground truth (`$AGORA_HOME/world/`), so it is *skipped* where there is none |
+| `reload_serving` | — | placeholder: `agora serve reload` does not exist yet; the ranker service picks up a new `@champion` when it restarts |
+
+Promotion is part of each `agora train <model>` command (the gate in `models/registry.py`), so a
+failed or worse model never reaches `@champion` and there is no separate promote task to forget.
+The evaluation is a report, not a gate: it runs beside the reload and never holds serving back.
+Retrieval, follow-suggestion and moderation training join here as their `agora train` commands
+land. A run not done 3 hours after it was queued raises a Deadline Alert; `dagrun_timeout` ends it
+at 4. Workers need `agora` on the PATH (or `AGORA_CLI`) and `AGORA_HOME` set.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agora_dag_defaults import START_DATE, agora_task, deadline_alert, default_args
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    dag_id="agora_train_daily",
+    description="retrain → promote-if-better (gated) → evaluate, serving reload",
+    schedule="@daily",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=4),
+    deadline=deadline_alert(timedelta(hours=3), "new models are trained and gated within 3 hours"),
+    default_args=default_args(retries=1, retry_delay=timedelta(minutes=10)),
+    tags=["agora", "training", "mlflow"],
+    doc_md=__doc__,
+):
+    train_ranker = agora_task("train_ranker", "train ranker", timeout=timedelta(hours=2),
+                              doc="train, evaluate and register the ranker; promote to @champion if not worse")
+    evaluate_ranker = agora_task("evaluate_ranker", "evaluate ranker --json", timeout=timedelta(minutes=30),
+                                 only_if='-d "$AGORA_HOME/world"',
+                                 doc="NDCG and AUC of @champion against the synthetic world's ground truth")
+    reload_serving = BashOperator(
+        task_id="reload_serving",
+        bash_command='echo "placeholder: agora serve reload does not exist yet; the ranker service loads '
+                     'models:/ranker@champion when it (re)starts"',
+        execution_timeout=timedelta(minutes=5),
+        doc_md="Placeholder until `agora serve reload` exists: then it calls that command.",
+    )
+
+    train_ranker >> [evaluate_ranker, reload_serving]

@@ -1,0 +1,26 @@
+"""Feature services: the versioned contract between the feature store and a model.
+
+A model records the service it was trained on; change a service by adding ``_v2``,
+never by editing ``_v1`` under a deployed model.
+"""
+
+from feast import FeatureService
+
+from account_views import account_activity, author_engagement
+from affinity_views import viewer_author_affinity
+from post_views import post_age, post_engagement
+
+#: The home-feed ranker: request rows carry viewer_id, author_id, status_id and age_seconds.
+ranker_v1 = FeatureService(
+    name="ranker_v1",
+    features=[
+        # The viewer's own activity: account_activity is keyed by account_id.
+        account_activity.with_join_key_map({"account_id": "viewer_id"}),
+        author_engagement,
+        post_engagement,
+        viewer_author_affinity,
+        post_age,
+    ],
+    description="Home-feed ranker features, v1",
+    tags={"model": "ranker"},
+)

@@ -1,0 +1,198 @@
+"""``TextModerator``: per-class probabilities for a batch of texts, from an MLflow model URI.
+
+What gets logged to MLflow is an ``mlflow.pyfunc`` model whose single artifact is a
+self-contained directory (see :meth:`TextModerator.save`)::
+
+    moderator/
+      encoder/          Hugging Face encoder + tokenizer (``save_pretrained``)
+      head.pt           state dict of the linear head
+      moderation.json   labels, max_length, the validation-tuned log-prior offsets, ...
+
+Loading needs only those artifacts (no hub, no network). The pyfunc ``predict`` takes a
+DataFrame with a ``text`` column and returns one probability column per label plus ``label``;
+Python callers (the API, the BentoML service) use :class:`TextModerator` directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from models.moderation.data import LABELS, normalize_text
+
+MODEL_NAME = "moderation-text"
+ARTIFACT_KEY = "moderator"
+CONFIG_FILE = "moderation.json"
+HEAD_FILE = "head.pt"
+ENCODER_DIR = "encoder"
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+class TextModerator:
+    """Wraps the fine-tuned classifier. ``log_prior`` is added to the logits before the softmax:
+    a per-class offset tuned on the validation split (prior shift / decision thresholds)."""
+
+    def __init__(self, model, tokenizer, *, labels: Sequence[str] = LABELS, max_length: int = 64,
+                 log_prior: Sequence[float] | None = None, name: str = MODEL_NAME,
+                 config: dict[str, Any] | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.labels = tuple(labels)
+        self.max_length = int(max_length)
+        self.log_prior = np.zeros(len(self.labels)) if log_prior is None else np.asarray(log_prior, float)
+        self.name = name
+        self.config = dict(config or {})
+
+    # ---------------------------------------------------------------- inference
+    def logits(self, texts: Sequence[str], batch_size: int = 64, normalize: bool = True) -> np.ndarray:
+        """Raw logits (no prior offset), shape (n, n_labels). Batches are length-sorted for speed."""
+        import torch
+
+        texts = [normalize_text(t) if normalize else str(t) for t in texts]
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        if not texts:
+            return out
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        self.model.eval()
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                idx = order[start:start + batch_size]
+                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                     max_length=self.max_length, return_tensors="pt")
+                logits = self.model(enc["input_ids"], enc["attention_mask"])
+                out[idx] = logits.float().cpu().numpy()
+        return out
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Per-class probabilities (columns in ``self.labels`` order), prior-adjusted."""
+        return softmax(self.logits(texts, batch_size=batch_size) + self.log_prior)
+
+    def predict_labels(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Class ids (0 hate, 1 offensive, 2 neither)."""
+        return self.predict_proba(texts, batch_size=batch_size).argmax(axis=1)
+
+    def classify(self, texts: Sequence[str], batch_size: int = 64) -> list[dict[str, Any]]:
+        """``[{"label": "offensive", "scores": {"hate": .., "offensive": .., "neither": ..}}, ...]``."""
+        probs = self.predict_proba(texts, batch_size=batch_size)
+        return [{"label": self.labels[int(row.argmax())],
+                 "scores": {name: float(p) for name, p in zip(self.labels, row)}} for row in probs]
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, directory: str | Path) -> Path:
+        """Write the self-contained artifact directory (encoder, tokenizer, head, config)."""
+        import torch
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.model.encoder.save_pretrained(directory / ENCODER_DIR)
+        self.tokenizer.save_pretrained(directory / ENCODER_DIR)
+        torch.save(self.model.head.state_dict(), directory / HEAD_FILE)
+        config = {**self.config, "labels": list(self.labels), "max_length": self.max_length,
+                  "log_prior": [float(x) for x in self.log_prior],
+                  "hidden_size": int(self.model.head.in_features), "pooling": "mean",
+                  "normalization": "html-unescape, urls->http, @handles->@user, squeeze spaces"}
+        (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+        return directory
+
+    @classmethod
+    def from_dir(cls, directory: str | Path, name: str = MODEL_NAME) -> "TextModerator":
+        """Load from an artifact directory written by :meth:`save`."""
+        _offline()
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        from models.moderation.model import ModerationClassifier
+
+        directory = Path(directory)
+        config = json.loads((directory / CONFIG_FILE).read_text())
+        encoder = AutoModel.from_pretrained(directory / ENCODER_DIR, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(directory / ENCODER_DIR, local_files_only=True)
+        model = ModerationClassifier(encoder, config["hidden_size"], len(config["labels"]))
+        model.head.load_state_dict(torch.load(directory / HEAD_FILE, map_location="cpu", weights_only=True))
+        return cls(model, tokenizer, labels=config["labels"], max_length=config["max_length"],
+                   log_prior=config.get("log_prior"), name=name, config=config)
+
+    @classmethod
+    def load(cls, uri: str | None = None) -> "TextModerator":
+        """Load any MLflow model URI (default ``models:/moderation-text@champion``) or a local dir.
+
+        Uses the MLflow tracking/registry URIs of ``$AGORA_HOME`` unless they are already set.
+        """
+        path = Path(uri) if uri else None
+        if path is not None and (path / CONFIG_FILE).is_file():
+            return cls.from_dir(path, name=str(path))
+
+        import mlflow
+
+        from models.registry import champion_uri, configure_mlflow
+
+        if not os.environ.get("MLFLOW_TRACKING_URI"):
+            configure_mlflow("moderation")
+        uri = uri or champion_uri(MODEL_NAME)
+        name = _describe(uri)
+        pyfunc = mlflow.pyfunc.load_model(uri)
+        wrapper = pyfunc.unwrap_python_model()
+        moderator = wrapper.moderator
+        moderator.name = name
+        return moderator
+
+
+def _describe(uri: str) -> str:
+    """``models:/moderation-text@champion`` → ``moderation-text/<version>``."""
+    if not uri.startswith("models:/"):
+        return uri
+    from mlflow import MlflowClient
+
+    ref = uri[len("models:/"):].strip("/")
+    client = MlflowClient()
+    if "@" in ref:
+        model, alias = ref.split("@", 1)
+        return f"{model}/{client.get_model_version_by_alias(model, alias).version}"
+    model, _, version = ref.partition("/")
+    if version.isdigit():
+        return f"{model}/{version}"
+    return ref
+
+
+try:  # the pyfunc flavour; mlflow is a hard dependency of the project, but keep import-time soft
+    import mlflow.pyfunc as _pyfunc
+    import pandas as pd
+except ImportError:  # pragma: no cover
+    _pyfunc = None
+
+if _pyfunc is not None:
+    class ModerationPyfunc(_pyfunc.PythonModel):
+        """``predict(DataFrame[text]) -> DataFrame[hate, offensive, neither, label]`` (probabilities).
+
+        A list of strings or a Series works too; a DataFrame without ``text`` uses its first column.
+        """
+
+        def load_context(self, context) -> None:
+            self.moderator = TextModerator.from_dir(context.artifacts[ARTIFACT_KEY])
+
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+            if isinstance(model_input, pd.DataFrame):
+                texts = model_input["text" if "text" in model_input.columns else model_input.columns[0]]
+            else:
+                texts = model_input
+            texts = [str(t) for t in list(texts)]
+            probs = self.moderator.predict_proba(texts)
+            out = pd.DataFrame(probs, columns=list(self.moderator.labels))
+            out["label"] = [self.moderator.labels[i] for i in probs.argmax(axis=1)]
+            return out
+else:  # pragma: no cover
+    ModerationPyfunc = None  # type: ignore[assignment]

