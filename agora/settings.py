@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     instance_domain: str = "localhost"
 
     # Feed
-    ranker_timeout_ms: int = 300
+    # A fail-safe, not the latency target (`make bench` measures that): past it the feed falls back.
+    ranker_timeout_ms: int = 1000
     feed_cache_seconds: int = 180
     home_feed_cap: int = 800             # entries kept per account in the Redis home-feed sorted set
     redis_key_prefix: str = "agora:"     # every Redis key and channel starts with it (tests use a throwaway one)

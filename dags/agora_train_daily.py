@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | `train_ranker` | `agora train ranker` | builds its training set (every impression in the lake, labelled, with point-in-time Feast `ranker_v1` features), trains, evaluates on the newest 20% of the time span, registers `ranker/<n>` in MLflow and moves `@champion` to it only if it is not worse than the current champion on the same validation rows (otherwise `@challenger`) |
 | `evaluate_ranker` | `agora evaluate ranker --json` | NDCG@20 of `@champion` vs chronological and popularity order, and AUC, on the held-out slice. Scores against the synthetic world's ground truth (`$AGORA_HOME/world/`), so it is *skipped* where there is none |
-| `reload_serving` | — | placeholder: `agora serve reload` does not exist yet; the ranker service picks up a new `@champion` when it restarts |
+| `reload_serving` | `agora serve reload` | the running ranker service loads the current `@champion` (no-op if none runs) |
 
 Promotion is part of each `agora train <model>` command (the gate in `models/registry.py`), so a
 failed or worse model never reaches `@champion` and there is no separate promote task to forget.
@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from agora_dag_defaults import START_DATE, agora_task, deadline_alert, default_args
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 with DAG(
@@ -40,12 +39,7 @@ with DAG(
     evaluate_ranker = agora_task("evaluate_ranker", "evaluate ranker --json", timeout=timedelta(minutes=30),
                                  only_if='-d "$AGORA_HOME/world"',
                                  doc="NDCG and AUC of @champion against the synthetic world's ground truth")
-    reload_serving = BashOperator(
-        task_id="reload_serving",
-        bash_command='echo "placeholder: agora serve reload does not exist yet; the ranker service loads '
-                     'models:/ranker@champion when it (re)starts"',
-        execution_timeout=timedelta(minutes=5),
-        doc_md="Placeholder until `agora serve reload` exists: then it calls that command.",
-    )
+    reload_serving = agora_task("reload_serving", "serve reload", timeout=timedelta(minutes=5),
+                                doc="the running ranker service loads the current @champion (no-op if none runs)")
 
     train_ranker >> [evaluate_ranker, reload_serving]

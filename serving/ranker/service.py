@@ -45,17 +45,26 @@ class RankerService:
     def __init__(self) -> None:
         import torch
 
+        torch.set_num_threads(1)  # a 1,000 × 31 MLP pass is sub-millisecond; threads only add jitter
+        self._load_champion()
+
+    def _load_champion(self) -> None:
         from agora.settings import get_settings
         from features.store import feature_store
         from models.ranker.predictor import load_registered
 
-        torch.set_num_threads(1)  # a 1,000 × 31 MLP pass is sub-millisecond; threads only add jitter
         settings = get_settings()
         self.ranker, self.version = load_registered(settings)
         self.model_name = f"ranker/{self.version}"
         self.store = feature_store(settings)
         self.feature_service = self.store.get_feature_service(self.ranker.feature_service)
         self._score(0, [0], [0], [0.0])  # warm the registry cache and the on-demand transform
+
+    @bentoml.api
+    def reload(self) -> dict:
+        """Load the current ``@champion`` (after a promotion) without restarting the service."""
+        self._load_champion()
+        return {"model": self.model_name}
 
     @bentoml.api
     def score(self, viewer_id: int, status_ids: list[int], author_ids: list[int],

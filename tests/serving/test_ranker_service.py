@@ -18,6 +18,7 @@ import pytest
 import ml_chain
 from agora.events import EventType
 from agora.settings import REPO_ROOT
+from models.ranker.predictor import load_registered
 from serving.ranker.client import RankerClient, RankerUnavailable
 
 BENTOML = str(Path(sys.executable).with_name("bentoml"))
@@ -86,7 +87,6 @@ def candidates(chain):
 
 def test_proto_decoding_matches_feasts_to_dict(chain, candidates):
     from features.store import feature_store
-    from models.ranker.predictor import load_registered
     from serving.ranker.service import numeric_columns
 
     store = feature_store(chain.settings)
@@ -149,6 +149,19 @@ def test_bad_requests_and_timeouts_raise_ranker_unavailable(service, candidates)
     with RankerClient(service["url"], timeout_s=0.001) as hurried:
         with pytest.raises(RankerUnavailable, match="timed out"):
             hurried.score(ml_chain.ACCOUNTS[0], **candidates)
+
+
+def test_reload_loads_the_current_champion(service, chain, monkeypatch):
+    from agora.cli import main
+    from agora.settings import reset_settings_cache
+
+    monkeypatch.setenv("AGORA_HOME", str(chain.settings.home))
+    monkeypatch.setenv("AGORA_SERVING_PORT", service["url"].rsplit(":", 1)[1])
+    reset_settings_cache()
+    assert main(["serve", "reload"]) == 0
+    champion = load_registered(chain.settings)[1]
+    with RankerClient(service["url"], timeout_s=30) as client:
+        assert client.score(ml_chain.ACCOUNTS[0], [1], [ml_chain.AUTHORS[0]], [5.0])[1] == f"ranker/{champion}"
 
 
 def test_client_raises_once_the_service_is_stopped(service, candidates):
