@@ -14,12 +14,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 install: $(STAMP)
 
 # torch first and pinned (a CPU build lies on these machines' disk), then everything else in
-# ONE pip call under constraints.txt, so a fresh clone gets the versions CI tested.
-$(STAMP): pyproject.toml constraints.txt
+# ONE pip call under constraints.txt, so a fresh clone gets the versions CI tested. The editable
+# install is in compat mode (the repo root on sys.path), so packages added later import at once.
+$(STAMP): pyproject.toml constraints.txt Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]' --config-settings editable_mode=compat
 	@touch $@
 
 demo: install
