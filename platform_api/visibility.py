@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from platform_api.ids import utcnow
@@ -65,8 +64,3 @@ class VisibleStatuses:
     def one(self, status: Status | None) -> Status | None:
         kept = self([status]) if status is not None else []
         return kept[0] if kept else None
-
-
-def public_account_ids_query():
-    """Accounts that are not suspended (for public timelines and search)."""
-    return select(Account.id).where(Account.suspended_at.is_(None))

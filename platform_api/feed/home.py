@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from agora.settings import Settings
 from platform_api.feed.page_cache import RankedPageCache
-from platform_api.feed.pipeline import HomeFeedPipeline, RankedFeed
+from platform_api.feed.pipeline import HomeFeedPipeline
 from platform_api.feed.query import FeedQuery
 from platform_api.repositories import statuses
 from platform_api.tables import Account, Status
@@ -43,9 +43,6 @@ class RankedHomeTimeline:
         visible = VisibleStatuses(self.session, viewer)([found[i] for i in ids[: limit * 2] if i in found])
         page = visible[:limit]
         return page, {s.id: ranked.extras[s.id] for s in page}, ranked.ranking
-
-    def last_ranking(self, viewer_id: int) -> RankedFeed | None:
-        return self.cache.get(viewer_id)
 
     def _chronological(self, viewer, max_id, since_id, min_id, limit):
         page = HomeTimeline(self.session, self.settings)(viewer, max_id=max_id, since_id=since_id,
