@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -74,17 +76,13 @@ def wait_for(url: str, timeout: float = 60, process: subprocess.Popen | None = N
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
-@pytest.fixture
-def live_api(agora_home, monkeypatch):
-    """The real API in a uvicorn subprocess on a free port; yields its base URL."""
-    port = free_port()
-    monkeypatch.setenv("AGORA_API_PORT", str(port))
-    monkeypatch.setenv("AGORA_SERVING_PORT", str(free_port()))  # no model server: fallback ranking
-    reset_settings_cache()
-    log = open(agora_home.parent / "api.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT,
-                               env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+@contextmanager
+def api_server(home: Path, env: dict) -> Iterator[str]:
+    """``agora serve api`` as a real subprocess with ``env``; yields its base URL, stops it after."""
+    log = open(home.parent / "api.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{env['AGORA_API_PORT']}"
     try:
         wait_for(f"{base}/health", 60, process)
         yield base
@@ -95,6 +93,26 @@ def live_api(agora_home, monkeypatch):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def eventually(check, timeout: float = 5.0):
+    """Fan-out and stream delivery run after the response: poll ``check`` briefly."""
+    deadline = time.time() + timeout
+    while True:
+        result = check()
+        if result or time.time() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def live_api(agora_home, monkeypatch):
+    """The real API in a uvicorn subprocess on a free port; yields its base URL."""
+    monkeypatch.setenv("AGORA_API_PORT", str(free_port()))
+    monkeypatch.setenv("AGORA_SERVING_PORT", str(free_port()))  # no model server: fallback ranking
+    reset_settings_cache()
+    with api_server(agora_home, dict(os.environ)) as base:
+        yield base
 
 
 def _postgres_url() -> str | None:

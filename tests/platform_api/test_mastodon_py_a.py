@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO_ROOT, wait_for
+from conftest import api_server, eventually
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
 from PIL import Image
 
@@ -87,30 +84,8 @@ def live(tmp_path_factory):
            if k not in ("AGORA_DATABASE_URL", "AGORA_REDIS_URL", "AGORA_MLFLOW_TRACKING_URI")}
     env.update(AGORA_HOME=str(home), AGORA_API_PORT=str(port), AGORA_SERVING_PORT=str(free_port()),
                AGORA_FEED_CACHE_SECONDS="0")
-    log = open(home.parent / "api.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", 60, process)
+    with api_server(home, env) as base:
         yield LiveServer(base, home, env)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def eventually(check, timeout: float = 5.0):
-    """Statuses reach home feeds in a background task after the response: poll briefly."""
-    deadline = time.time() + timeout
-    while True:
-        result = check()
-        if result or time.time() > deadline:
-            return result
-        time.sleep(0.05)
 
 
 def home_ids(user: User) -> set[str]:

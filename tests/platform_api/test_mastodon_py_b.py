@@ -13,8 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO_ROOT, free_port, wait_for
+from conftest import api_server, eventually, free_port
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError, StreamListener
 from PIL import Image
 from sqlalchemy import create_engine, select, update
@@ -87,30 +85,8 @@ def live(tmp_path_factory):
                AGORA_STREAM_HEARTBEAT_SECONDS="1", AGORA_RATE_LIMIT_REQUESTS="100000",
                AGORA_MAX_MEDIA_BYTES=str(MAX_MEDIA_BYTES))
     home.mkdir(parents=True)
-    log = open(home.parent / "api.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", 60, process)
+    with api_server(home, env) as base:
         yield LiveServer(base, home)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def eventually(check, timeout: float = 5.0):
-    """Fan-out and stream delivery run after the response: poll briefly."""
-    deadline = time.time() + timeout
-    while True:
-        result = check()
-        if result or time.time() > deadline:
-            return result
-        time.sleep(0.05)
 
 
 def ids(statuses) -> list[str]:
