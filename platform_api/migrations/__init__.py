@@ -1,5 +1,6 @@
 """Schema management with Alembic. The revisions live in ``versions/``; ``upgrade_to_head``
-brings any database (SQLite, PostgreSQL, MySQL/MariaDB) to the newest one."""
+brings any database (SQLite, PostgreSQL, MySQL/MariaDB) to the newest one (every head: work
+branched in parallel is joined later by a merge revision)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def upgrade_to_head(settings: Settings) -> None:
     from platform_api.db import get_engine
 
     with get_engine(settings).begin() as connection:
-        command.upgrade(_config(connection), "head")
+        command.upgrade(_config(connection), "heads")
 
 
 def new_revision(settings: Settings, message: str) -> None:
