@@ -26,6 +26,10 @@ log = structlog.get_logger("agora.home_feed")
 
 
 class HomeFeedStore(Protocol):
+    #: True after a read the store could not answer in full (Redis down): the caller then pulls
+    #: every followee's recent posts from the database instead of trusting the pushed entries.
+    incomplete: bool
+
     def push(self, *, status_id: int, author_id: int, account_ids: Iterable[int]) -> int: ...
 
     def status_ids(self, *, account_id: int, max_id: int | None = None, limit: int = 500) -> list[int]: ...
@@ -36,6 +40,8 @@ class HomeFeedStore(Protocol):
 
 
 class DbHomeFeedStore:
+    incomplete = False
+
     def __init__(self, session: Session):
         self.session = session
 
@@ -65,6 +71,7 @@ class RedisHomeFeedStore:
         self.client = client
         self.prefix = prefix
         self.cap = cap
+        self.incomplete = False
 
     def key(self, account_id: int) -> str:
         return f"{self.prefix}feed:home:{account_id}"
@@ -90,6 +97,7 @@ class RedisHomeFeedStore:
         except redis.RedisError as exc:
             log.warning("home_feed_redis_unavailable", op="read", error=str(exc))
             members = []
+            self.incomplete = True
         cached = [int(m.split(b":", 1)[0]) for m in members]
         stored = self.db.status_ids(account_id=account_id, max_id=max_id, limit=limit)
         return sorted(set(cached) | set(stored), reverse=True)[:limit]

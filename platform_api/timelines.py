@@ -50,7 +50,8 @@ def fill_page(fetch: Callable[..., list[Status]], keep: Callable[[list[Status]],
 
 class HomeTimeline:
     """The viewer's home feed in reverse-chronological order: pushed entries (fan-out cache)
-    merged with posts pulled at read time from followed accounts above the fan-out threshold."""
+    merged with posts pulled at read time from followed accounts above the fan-out threshold (from
+    every followed account while the cache cannot be read)."""
 
     def __init__(self, session: Session, settings: Settings):
         self.session = session
@@ -58,11 +59,15 @@ class HomeTimeline:
 
     def candidate_ids(self, viewer: Account, *, max_id: int | None = None, limit: int = 500) -> list[int]:
         followees = relationships.followee_ids(self.session, account_id=viewer.id)
-        pushed = home_feed_store(self.session, self.settings).status_ids(account_id=viewer.id, max_id=max_id,
-                                                                         limit=limit)
-        big = self.session.scalars(select(Account.id).where(
-            Account.id.in_(followees), Account.followers_count >= self.settings.fanout_threshold)).all()
-        pulled = [s.id for s in statuses.recent_by_authors(self.session, author_ids=big, max_id=max_id, limit=limit)
+        store = home_feed_store(self.session, self.settings)
+        pushed = store.status_ids(account_id=viewer.id, max_id=max_id, limit=limit)
+        if store.incomplete:   # the fan-out cache is unreachable: pull from every followee
+            pull_from = followees
+        else:
+            pull_from = self.session.scalars(select(Account.id).where(
+                Account.id.in_(followees), Account.followers_count >= self.settings.fanout_threshold)).all()
+        pulled = [s.id for s in statuses.recent_by_authors(self.session, author_ids=pull_from, max_id=max_id,
+                                                           limit=limit)
                   if s.visibility != "direct" and not s.is_story]
         ids = sorted(set(pushed) | set(pulled), reverse=True)[:limit]
         return self._from_followed(ids, set(followees) | {viewer.id})
