@@ -6,6 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("agora.api")
@@ -52,6 +53,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(_request: Request, exc: StarletteHTTPException):
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception):
+        # Ids and counts beyond 64 bits pass ``int`` validation but no database column holds them
+        # (SQLite raises OverflowError, PostgreSQL/MariaDB a DataError): the client's mistake.
+        log.info("value_out_of_range", path=request.url.path, error=str(exc).splitlines()[0][:200])
+        return JSONResponse({"error": "A number in the request is out of range"}, status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
