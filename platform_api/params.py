@@ -37,7 +37,20 @@ async def request_params(request: Request) -> dict:
         form = await request.form()
         for key, value in form.multi_items():
             _put(key, value)
+    if _has_nul(params):
+        raise unprocessable("Text may not contain NUL characters (U+0000)")
     return params
+
+
+def _has_nul(value) -> bool:
+    """PostgreSQL cannot store U+0000 in text: refuse it here rather than fail at the database."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def parse(model: type[BaseModel], params: dict) -> BaseModel:

@@ -20,7 +20,7 @@ def serialize_account(account: Account, settings: Settings) -> dict:
         "id": str(account.id),
         "username": account.username,
         "acct": account.username,
-        "display_name": plain_text(account.display_name or ""),
+        "display_name": account.display_name or "",   # plain text: clients escape it (Mastodon)
         "locked": account.locked,
         "bot": account.bot,
         "discoverable": account.discoverable,

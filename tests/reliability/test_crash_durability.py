@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from agora.processes import free_port
 from agora.settings import get_settings, reset_settings_cache
+from api_people import sign_up
 from conftest import REPO_ROOT, wait_for
 from platform_api.db import dispose_engines, session_scope
 from platform_api.tables import Favourite, Follow, OutboxEvent, Status
@@ -33,20 +34,6 @@ def start_api(home, env) -> subprocess.Popen:
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_for(f"http://127.0.0.1:{env['AGORA_API_PORT']}/health", 90, process)
     return process
-
-
-def register(http: httpx.Client, username: str) -> tuple[int, dict]:
-    app = http.post("/api/v1/apps", data={"client_name": "crash", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                                          "scopes": "read write follow"}).json()
-    token = http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": app["client_id"],
-                                            "client_secret": app["client_secret"], "scope": "read write follow"}
-                      ).json()["access_token"]
-    created = http.post("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"},
-                        data={"username": username, "email": f"{username}@example.org",
-                              "password": "correct horse battery", "agreement": "true"})
-    assert created.status_code == 200, created.text
-    headers = {"Authorization": f"Bearer {created.json()['access_token']}"}
-    return int(http.get("/api/v1/accounts/verify_credentials", headers=headers).json()["id"]), headers
 
 
 class Traffic:
@@ -108,7 +95,7 @@ def test_kill_9_loses_no_acknowledged_write(database_url, agora_home, monkeypatc
     server = start_api(agora_home, env)
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
-            people = [register(http, f"user{i}") for i in range(CLIENTS)]
+            people = [(int(i), h) for i, h in (sign_up(http, f"user{n}") for n in range(CLIENTS))]
         traffic = Traffic(base, people)
         clients = [threading.Thread(target=traffic.run, args=(i,)) for i in range(CLIENTS)]
         for thread in clients:

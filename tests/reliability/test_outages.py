@@ -17,6 +17,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from agora.processes import free_port
+from api_people import sign_up
 from agora.settings import reset_settings_cache
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
@@ -33,19 +34,6 @@ def start_redis(port: int) -> subprocess.Popen:
         except redis.ConnectionError:
             time.sleep(0.05)
     raise RuntimeError("redis-server did not start")
-
-
-def register(client, username: str) -> tuple[str, dict]:
-    app = client.post("/api/v1/apps", data={"client_name": "outage", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                                            "scopes": "read write follow"}).json()
-    token = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": app["client_id"],
-                                              "client_secret": app["client_secret"], "scope": "read write follow"}
-                        ).json()["access_token"]
-    created = client.post("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"},
-                          data={"username": username, "email": f"{username}@example.org",
-                                "password": "correct horse battery", "agreement": "true"})
-    headers = {"Authorization": f"Bearer {created.json()['access_token']}"}
-    return client.get("/api/v1/accounts/verify_credentials", headers=headers).json()["id"], headers
 
 
 def home_ids(client, headers) -> list[str]:
@@ -66,8 +54,8 @@ def test_redis_killed_and_back(agora_home, monkeypatch):
 
     try:
         with TestClient(create_app(get_settings()), base_url="http://127.0.0.1:8000") as client:
-            bo_id, bo = register(client, "bo")
-            _, ana = register(client, "ana")
+            bo_id, bo = sign_up(client, "bo")
+            _, ana = sign_up(client, "ana")
             assert client.post(f"/api/v1/accounts/{bo_id}/follow", headers=ana).status_code == 200
             first = client.post("/api/v1/statuses", headers=bo, data={"status": "Redis is up"}).json()["id"]
             assert home_ids(client, ana) == [first]
@@ -114,7 +102,7 @@ def kill_every_connection(url: str) -> None:
 
 @pytest.mark.parametrize("database_url", ["postgresql", "mysql"], indirect=True)
 def test_database_connections_dropped_then_recovered(database_url, client):
-    _, ana = register(client, "ana")
+    _, ana = sign_up(client, "ana")
     assert client.post("/api/v1/statuses", headers=ana, data={"status": "before"}).status_code == 200
 
     kill_every_connection(database_url)

@@ -16,21 +16,14 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from agora.settings import get_settings, reset_settings_cache
+from api_people import sign_up
 
 EXAMPLES_PER_OPERATION = 16   # x 2 modes x ~90 operations (fewer where Hypothesis runs out): > 2,000 requests
 STREAMS = "/api/v1/streaming/"
 
 
 def signed_in(client) -> dict:
-    app = client.post("/api/v1/apps", data={"client_name": "fuzz", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                                            "scopes": "read write follow push admin:read admin:write"}).json()
-    token = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": app["client_id"],
-                                              "client_secret": app["client_secret"], "scope": "read write follow"}
-                        ).json()["access_token"]
-    created = client.post("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"},
-                          data={"username": "fuzzer", "email": "fuzzer@example.org",
-                                "password": "correct horse battery", "agreement": "true"})
-    headers = {"Authorization": f"Bearer {created.json()['access_token']}"}
+    _, headers = sign_up(client, "fuzzer")
     for text in ("hello #fuzz", "a reply target", "@fuzzer mention"):
         client.post("/api/v1/statuses", headers=headers, data={"status": text})
     return headers
