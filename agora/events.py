@@ -49,6 +49,8 @@ class EventType(StrEnum):
     CONVERSATION_REMOVED = "conversation.removed"
     REPORT_UPDATED = "report.updated"
     MODERATION_ACTION = "moderation.action"
+    MODERATION_VERDICT = "moderation.verdict"    # the policy's verdict on a post (or a rejected attempt)
+    MODERATION_DECISION = "moderation.decision"  # a moderator's labelled decision (training data)
     EXPOSURE = "experiment.exposure"
 
 

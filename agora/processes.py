@@ -31,7 +31,10 @@ class ServiceGroup:
     def _env(self) -> dict:
         env = dict(os.environ)
         env.update({"AGORA_HOME": str(self.settings.home), "AGORA_API_PORT": str(self.settings.api_port),
-                    "AGORA_SERVING_PORT": str(self.settings.serving_port), "HF_HUB_OFFLINE": "1"})
+                    "AGORA_SERVING_PORT": str(self.settings.serving_port),
+                    "AGORA_MODERATION_PORT": str(self.settings.moderation_port),
+                    "AGORA_SUGGEST_PORT": str(self.settings.suggest_port),
+                    "AGORA_RETRIEVAL_PORT": str(self.settings.retrieval_port), "HF_HUB_OFFLINE": "1"})
         return env
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
@@ -48,11 +51,30 @@ class ServiceGroup:
         self._start("ranker", [bentoml, "serve", "serving.ranker.service:RankerService",
                                "--host", self.settings.serving_host, "--port", str(self.settings.serving_port)])
 
+    def start_moderation(self) -> None:
+        bentoml = os.path.join(os.path.dirname(sys.executable), "bentoml")
+        self._start("moderation", [bentoml, "serve", "serving.moderation.service:ModerationService",
+                                   "--host", self.settings.moderation_host,
+                                   "--port", str(self.settings.moderation_port)])
+
+    def start_retrieval(self) -> None:
+        bentoml = os.path.join(os.path.dirname(sys.executable), "bentoml")
+        self._start("retrieval", [bentoml, "serve", "serving.retrieval.service:RetrievalService",
+                                  "--host", self.settings.retrieval_host, "--port", str(self.settings.retrieval_port)])
+
+    def start_suggest(self) -> None:
+        bentoml = os.path.join(os.path.dirname(sys.executable), "bentoml")
+        self._start("suggest", [bentoml, "serve", "serving.suggest.service:SuggestService",
+                                "--host", self.settings.suggest_host, "--port", str(self.settings.suggest_port)])
+
     def start_api(self) -> None:
         self._start("api", [sys.executable, "-m", "agora.cli", "serve", "api"])
 
     def wait_ready(self, timeout: float = 120) -> dict[str, bool]:
-        checks = {"api": f"{self.settings.api_url}/health", "ranker": f"{self.settings.serving_url}/readyz"}
+        checks = {"api": f"{self.settings.api_url}/health", "ranker": f"{self.settings.serving_url}/readyz",
+                  "moderation": f"{self.settings.moderation_url}/readyz",
+                  "suggest": f"{self.settings.suggest_url}/readyz",
+                  "retrieval": f"{self.settings.retrieval_url}/readyz"}
         ready = {}
         deadline = time.time() + timeout
         for name in self.processes:
@@ -72,6 +94,12 @@ class ServiceGroup:
         print(f"\nAPI:          {s.api_url}\nOpenAPI docs: {s.api_url}/docs\nMetrics:      {s.api_url}/metrics")
         if "ranker" in self.processes:
             print(f"Ranker:       {s.serving_url} (BentoML)")
+        if "moderation" in self.processes:
+            print(f"Moderation:   {s.moderation_url} (BentoML)")
+        if "suggest" in self.processes:
+            print(f"Suggestions:  {s.suggest_url} (BentoML)")
+        if "retrieval" in self.processes:
+            print(f"Retrieval:    {s.retrieval_url} (BentoML)")
         print(f"MLflow UI:    .venv/bin/mlflow ui --backend-store-uri {s.mlflow_uri} --port 5000")
 
     def wait(self) -> int:

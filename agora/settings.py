@@ -8,6 +8,7 @@ artifacts, and media. Two homes with two port sets run side by side.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = None
     spark_master: str = "local[*]"
     feast_repo: Path = Field(default=REPO_ROOT / "features")
+    # Feast online store: "sqlite" (a file under AGORA_HOME) or "redis" (AGORA_FEAST_REDIS_URL,
+    # default AGORA_REDIS_URL; features/store.py writes it into the repo config).
+    feast_online_store: Literal["sqlite", "redis"] = "sqlite"
+    feast_redis_url: str | None = None
 
     # Social core
     registrations_open: bool = True
@@ -45,6 +50,16 @@ class Settings(BaseSettings):
     home_feed_cap: int = 800             # entries kept per account in the Redis home-feed sorted set
     redis_key_prefix: str = "agora:"     # every Redis key and channel starts with it (tests use a throwaway one)
 
+    # Retrieval (two-tower + FAISS) and the feed's experiments
+    retrieval_host: str = "127.0.0.1"
+    retrieval_port: int = 3003
+    retrieval_timeout_ms: int = 300      # past it the embeddings source returns nothing (the feed still answers)
+    retrieval_k: int = 1000              # neighbours asked of the index per viewer (before dropping in-network)
+    index_days: int = 14                 # posts younger than this go into the retrieval index
+    seen_hours: int = 48                 # posts served to the viewer this recently are not shown again
+    max_out_of_network_share: float = 0.5
+    experiments_file: Path | None = None  # YAML of A/B experiments (docs/experiments.md); none: no experiment
+
     # Request admission (platform_api/rate_limit.py). Mastodon's defaults: 300 requests per
     # 5 minutes per access token, and per IP for requests without one.
     rate_limit_requests: int = 300
@@ -54,10 +69,25 @@ class Settings(BaseSettings):
     # Media and stories
     media_preview_px: int = 400          # longest side of the small preview
     max_image_pixels: int = 16_777_216   # width x height above this is a decompression bomb (Mastodon's limit)
+    media_block_distance: int = 10       # pHash bits (of 64) within which an upload matches a blocked image
     story_hours: int = 24
 
     # Streaming
     stream_heartbeat_seconds: float = 15.0
+
+    # Moderation (platform_api/moderation/): the policy file, the BentoML ``moderation`` service,
+    # the inline budget past which a post is accepted as pending and classified by the worker.
+    moderation_policy_path: Path | None = None   # default: platform_api/moderation/policy.yaml
+    moderation_host: str = "127.0.0.1"
+    moderation_port: int = 3001
+    moderation_timeout_ms: int = 150
+    moderation_worker_seconds: float = 2.0      # how often the API's worker looks for pending posts
+
+    # Follow suggestions: the BentoML ``follow-suggest`` service and the API's latency budget
+    # for it; past the budget /api/v2/suggestions falls back to friends of friends.
+    suggest_host: str = "127.0.0.1"
+    suggest_port: int = 3002
+    suggest_timeout_ms: int = 300
 
     def model_post_init(self, __context) -> None:  # noqa: D401 - pydantic hook
         self.home = self.home.expanduser().resolve()
@@ -95,8 +125,24 @@ class Settings(BaseSettings):
         return self.home / "media"
 
     @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def retrieval_url(self) -> str:
+        return f"http://{self.retrieval_host}:{self.retrieval_port}"
+
+    @property
     def serving_url(self) -> str:
         return f"http://{self.serving_host}:{self.serving_port}"
+
+    @property
+    def moderation_url(self) -> str:
+        return f"http://{self.moderation_host}:{self.moderation_port}"
+
+    @property
+    def suggest_url(self) -> str:
+        return f"http://{self.suggest_host}:{self.suggest_port}"
 
     @property
     def api_url(self) -> str:

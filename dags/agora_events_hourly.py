@@ -3,6 +3,7 @@
 | task | command | what it does |
 | --- | --- | --- |
 | `export_outbox_to_lake` | `agora pipeline export` | outbox rows → `lake/events/date=/hour=` Parquet, exactly once |
+| `push_post_counters` | `agora features push-counters` | the new events' post counters → Feast's push source (online), before the batch tables are rebuilt so nothing is counted twice |
 | `build_feature_tables` | `agora pipeline features` | PySpark: the lake → daily feature snapshots |
 | `apply_feature_definitions` | `agora features apply` | registers `features/` in the Feast registry (idempotent; keeps the registry equal to the deployed code) |
 | `materialize_online_features` | `agora features materialize` | loads new snapshot rows into the online store the ranker service reads |
@@ -34,6 +35,8 @@ with DAG(
 ):
     export = agora_task("export_outbox_to_lake", "pipeline export", timeout=timedelta(minutes=20),
                         doc="drain the transactional outbox into the Parquet event lake")
+    push_counters = agora_task("push_post_counters", "features push-counters", timeout=timedelta(minutes=10),
+                               doc="push fresh post counters (likes, replies, reposts…) to the online store")
     features = agora_task("build_feature_tables", "pipeline features", timeout=timedelta(minutes=30),
                           doc="recompute the feature tables from the lake with Spark")
     apply = agora_task("apply_feature_definitions", "features apply", timeout=timedelta(minutes=10),
@@ -41,4 +44,4 @@ with DAG(
     materialize = agora_task("materialize_online_features", "features materialize", timeout=timedelta(minutes=15),
                              doc="load the new feature snapshots into the Feast online store")
 
-    export >> features >> apply >> materialize
+    export >> push_counters >> features >> apply >> materialize

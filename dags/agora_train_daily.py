@@ -2,9 +2,11 @@
 
 | task | command | what it does |
 | --- | --- | --- |
-| `train_ranker` | `agora train ranker` | builds its training set (every impression in the lake, labelled, with point-in-time Feast `ranker_v1` features), trains, evaluates on the newest 20% of the time span, registers `ranker/<n>` in MLflow and moves `@champion` to it only if it is not worse than the current champion on the same validation rows (otherwise `@challenger`) |
+| `build_training_sets` | `agora pipeline training-sets` | PySpark: the days of the lake that changed → `lake/training/{ranker,follows,moderation}/date=` Parquet (labelled impressions, follows with their time split, moderator decisions) |
+| `train_ranker` | `agora train ranker` | builds its training set (every impression in the lake, labelled per head, with point-in-time Feast `ranker_v2` features), trains, evaluates on the newest 20% of the time span, registers `ranker/<n>` in MLflow and moves `@champion` to it only if it is not worse than the current champion on the same validation rows (otherwise `@challenger`) |
 | `evaluate_ranker` | `agora evaluate ranker --json` | NDCG@20 of `@champion` vs chronological and popularity order, and AUC, on the held-out slice. Scores against the synthetic world's ground truth (`$AGORA_HOME/world/`), so it is *skipped* where there is none |
-| `reload_serving` | `agora serve reload` | the running ranker service loads the current `@champion` (no-op if none runs) |
+| `train_suggest` | `agora train suggest` | follow suggestions: the lake's follow graph, time split (graph at the 60% quantile of follow times → the follows after it), registers `follow-suggest/<n>`, `@champion` only if its AUC on the same evaluation pairs is not worse |
+| `reload_serving` | `agora serve reload` | the running model services (ranker, follow-suggest, …) load their current `@champion` (no-op if none runs) |
 
 Promotion is part of each `agora train <model>` command (the gate in `models/registry.py`), so a
 failed or worse model never reaches `@champion` and there is no separate promote task to forget.
@@ -34,6 +36,8 @@ with DAG(
     tags=["agora", "training", "mlflow"],
     doc_md=__doc__,
 ):
+    training_sets = agora_task("build_training_sets", "pipeline training-sets", timeout=timedelta(minutes=45),
+                               doc="rewrite the training-set partitions of the days whose events changed")
     train_ranker = agora_task("train_ranker", "train ranker", timeout=timedelta(hours=2),
                               doc="train, evaluate and register the ranker; promote to @champion if not worse")
     evaluate_ranker = agora_task("evaluate_ranker", "evaluate ranker --json", timeout=timedelta(minutes=30),
@@ -42,4 +46,8 @@ with DAG(
     reload_serving = agora_task("reload_serving", "serve reload", timeout=timedelta(minutes=5),
                                 doc="the running ranker service loads the current @champion (no-op if none runs)")
 
-    train_ranker >> [evaluate_ranker, reload_serving]
+    train_suggest = agora_task("train_suggest", "train suggest", timeout=timedelta(hours=1),
+                               doc="train and register follow-suggest; promote to @champion if not worse")
+
+    training_sets >> train_ranker >> [evaluate_ranker, reload_serving]
+    training_sets >> train_suggest >> reload_serving

@@ -8,7 +8,8 @@ from feast import FeatureService
 
 from account_views import account_activity, author_engagement
 from affinity_views import viewer_author_affinity
-from post_views import post_age, post_engagement
+from post_views import post_age, post_counters, post_engagement
+from topic_views import topic_match
 
 #: The home-feed ranker: request rows carry viewer_id, author_id, status_id and age_seconds.
 ranker_v1 = FeatureService(
@@ -22,5 +23,23 @@ ranker_v1 = FeatureService(
         post_age,
     ],
     description="Home-feed ranker features, v1",
+    tags={"model": "ranker"},
+)
+
+#: v2 (multi-task ranker): v1 plus counts so far (exact in training, pushed live in serving) and
+#: the viewer × candidate topic match. The topic vectors themselves are not model inputs: Feast
+#: fetches them for ``topic_match``, which reduces them to six numbers per candidate.
+ranker_v2 = FeatureService(
+    name="ranker_v2",
+    features=[
+        account_activity.with_join_key_map({"account_id": "viewer_id"}),
+        author_engagement,
+        post_engagement,
+        post_counters,
+        viewer_author_affinity,
+        post_age,
+        topic_match,
+    ],
+    description="Home-feed ranker features, v2 (multi-task ranker)",
     tags={"model": "ranker"},
 )

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from feast import FeatureView, Field, RequestSource
 from feast.on_demand_feature_view import on_demand_feature_view
-from feast.types import Float64, Int64
+from feast.types import Array, Float64, Int64
 
 from entities import status
-from sources import post_engagement_source
+from sources import post_counters_push, post_engagement_source, post_topics_source
 
 #: Feeds show posts from the last days; a month of history is plenty.
 POST_TTL = timedelta(days=30)
@@ -27,6 +27,35 @@ post_engagement = FeatureView(
     source=post_engagement_source,
     online=True,
     tags={"team": "ranking", "grain": "daily"},
+)
+
+#: Counts so far, exact to the event (batch) and pushed by the API as they change (online).
+post_counters = FeatureView(
+    name="post_counters",
+    entities=[status],
+    ttl=POST_TTL,
+    schema=[
+        Field(name="live_impressions", dtype=Int64),
+        Field(name="live_likes", dtype=Int64),
+        Field(name="live_replies", dtype=Int64),
+        Field(name="live_reposts", dtype=Int64),
+        Field(name="live_clicks", dtype=Int64),
+        Field(name="live_hides", dtype=Int64),
+    ],
+    source=post_counters_push,
+    online=True,
+    tags={"team": "ranking", "grain": "event"},
+)
+
+#: A post's hashtags as topic buckets (pipelines/features.py TOPIC_BUCKETS); fixed at creation.
+post_topics = FeatureView(
+    name="post_topics",
+    entities=[status],
+    ttl=POST_TTL,
+    schema=[Field(name="post_topic_buckets", dtype=Array(Int64))],
+    source=post_topics_source,
+    online=True,
+    tags={"team": "ranking", "grain": "status"},
 )
 
 #: Known only when ranking: the candidate's age in seconds (training: impression time − post time).

@@ -5,7 +5,7 @@ Each table is a Parquet directory under ``$AGORA_HOME/feature_tables/<table>/`` 
 The path is read from the settings when the repo is applied and stored in the registry.
 """
 
-from feast import FileSource
+from feast import FileSource, PushSource
 from feast.data_format import ParquetFormat
 
 from agora.settings import get_settings
@@ -28,3 +28,12 @@ account_activity_source = _snapshot_table("account_activity")
 author_engagement_source = _snapshot_table("author_engagement")
 post_engagement_source = _snapshot_table("post_engagement")
 viewer_author_affinity_source = _snapshot_table("viewer_author_affinity")
+post_counters_source = _snapshot_table("post_counters")
+post_topics_source = _snapshot_table("post_topics")
+viewer_topics_source = _snapshot_table("viewer_topics")
+author_topics_source = _snapshot_table("author_topics")
+
+#: Real-time post counters: ``agora features push-counters`` (``pipelines/push_counters.py``)
+#: pushes the current counts of every status with newly exported events, so they are fresh
+#: between materialisations; the batch table above backs it for training and backfills.
+post_counters_push = PushSource(name="post_counters_push", batch_source=post_counters_source)

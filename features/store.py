@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from agora.settings import Settings, get_settings
 
 #: The feature service the ranker is trained and served with.
-RANKER_FEATURE_SERVICE = "ranker_v1"
+RANKER_FEATURE_SERVICE = "ranker_v2"
 #: Request-time inputs of the feature services (not stored in Feast).
 REQUEST_FIELDS = ("age_seconds",)
 #: Modules ``feast apply`` imports (every .py file not in .feastignore), by their top-level names.
 DEFINITION_MODULES = ("entities", "sources", "account_views", "post_views", "affinity_views",
-                      "feature_services")
+                      "topic_views", "feature_services")
 
 
 def repo_config(settings: Settings):
@@ -29,9 +29,28 @@ def repo_config(settings: Settings):
 
     text = (settings.feast_repo / "feature_store.yaml").read_text()
     raw = yaml.safe_load(text.replace("${AGORA_HOME}", str(settings.home)))
+    if settings.feast_online_store == "redis":
+        raw["online_store"] = {"type": "redis", "connection_string": redis_connection_string(settings)}
     config = RepoConfig(**raw)
     config.repo_path = settings.feast_repo
     return config
+
+
+def redis_connection_string(settings: Settings) -> str:
+    """``redis://host:port/db`` (AGORA_FEAST_REDIS_URL, else AGORA_REDIS_URL) in Feast's form,
+    ``host:port,db=N[,password=…][,ssl=true]``."""
+    from urllib.parse import urlsplit
+
+    url = settings.feast_redis_url or settings.redis_url
+    if not url:
+        raise ValueError("AGORA_FEAST_ONLINE_STORE=redis needs AGORA_FEAST_REDIS_URL or AGORA_REDIS_URL")
+    parts = urlsplit(url)
+    options = [f"{parts.hostname or '127.0.0.1'}:{parts.port or 6379}", f"db={parts.path.strip('/') or 0}"]
+    if parts.password:
+        options.append(f"password={parts.password}")
+    if parts.scheme == "rediss":
+        options.append("ssl=true")
+    return ",".join(options)
 
 
 def feature_store(settings: Settings):

@@ -35,6 +35,10 @@ AFFINITY_HALF_LIFE_DAYS = 14.0
 #: Engagement rates are smoothed towards the platform-wide rate (as of the same day) with the
 #: weight of this many impressions: a post with 3 impressions and 1 like is not a 33% post.
 PRIOR_WEIGHT = 20.0
+#: Hashtags are hashed (crc32 of the lower-cased tag) into this many topic buckets: a fixed-width
+#: topic vector Feast can store per viewer and per author, with no vocabulary to keep in sync
+#: between runs. 64 buckets: the synthetic world's 36 tags share 5 buckets.
+TOPIC_BUCKETS = 64
 
 _LAKE_COLUMNS = [f.name for f in LAKE_SCHEMA]
 
@@ -159,11 +163,106 @@ def transform_viewer_author_affinity(events):
                         *_timestamps())
 
 
+#: What the viewer did per topic (``viewer_topics``); clicks are noisier than likes but twice as
+#: many again, so they sharpen the per-topic rates of viewers with little history.
+VIEWER_TOPIC_ENGAGEMENTS: dict[str, EventType] = {
+    "impressions": EventType.IMPRESSION,
+    "likes": EventType.FAVOURITED,
+    "clicks": EventType.CLICKED,
+}
+#: ``viewer_topics``' pseudo event: a post written by an account the viewer followed at the time.
+FOLLOWEE_POSTED = "followee.posted"
+
+#: The real-time counters of a post (``post_counters``), by the event that increments each.
+POST_COUNTERS: dict[str, EventType] = {
+    "live_impressions": EventType.IMPRESSION,
+    "live_likes": EventType.FAVOURITED,
+    "live_replies": EventType.REPLIED,
+    "live_reposts": EventType.REBLOGGED,
+    "live_clicks": EventType.CLICKED,
+    "live_hides": EventType.HIDDEN,
+}
+
+
+def transform_post_counters(events):
+    """status_id: engagement counts so far, one row per moment they change (its creation and
+    every impression, like, reply, repost, click or hide), stamped with that moment. The point-in-time
+    join then sees exactly the counts before an impression; between runs,
+    ``pipelines/push_counters.py`` pushes the same columns (``post_counters_push``)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    events = _prepared(events)
+    acts = events.where(F.col("event_type").isin(str(EventType.STATUS_CREATED), *map(str, POST_COUNTERS.values()))
+                        & F.col("status_id").isNotNull())
+    per_moment = acts.groupBy("status_id", "occurred_at").agg(
+        *(F.sum(F.when(F.col("event_type") == str(t), 1).otherwise(0)).alias(n) for n, t in POST_COUNTERS.items()))
+    so_far = Window.partitionBy("status_id").orderBy("occurred_at") \
+        .rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    return per_moment.select("status_id", *(F.sum(n).over(so_far).cast("long").alias(n) for n in POST_COUNTERS),
+                             F.col("occurred_at").alias("event_timestamp"), F.current_timestamp().alias("created"))
+
+
+def transform_post_topics(events):
+    """status_id: the topic buckets of its hashtags (sorted, distinct), stamped with its creation."""
+    from pyspark.sql import functions as F
+
+    created = _prepared(events).where((F.col("event_type") == str(EventType.STATUS_CREATED))
+                                      & F.col("status_id").isNotNull())
+    buckets = _status_buckets(created).groupBy("status_id").agg(
+        F.array_sort(F.collect_set("bucket")).alias("post_topic_buckets"))
+    return created.groupBy("status_id").agg(F.min("occurred_at").alias("event_timestamp")) \
+        .join(buckets, on="status_id", how="left") \
+        .select("status_id", F.coalesce("post_topic_buckets", F.array().cast("array<bigint>")).alias("post_topic_buckets"),
+                "event_timestamp", F.current_timestamp().alias("created"))
+
+
+def transform_viewer_topics(events):
+    """viewer_id: per topic bucket, counts so far of the viewer's impressions, likes and clicks
+    (self-engagement left out; their ratios are the viewer's engagement rates per topic), of the
+    viewer's own posts, and of the posts their followees wrote while followed (what one writes
+    about and whom one follows say what one cares about before the first like), each as a
+    :data:`TOPIC_BUCKETS`-long array."""
+    from pyspark.sql import functions as F
+
+    events = _prepared(events)
+    buckets = _status_buckets(events)
+    engaged = events.where(F.col("event_type").isin(*map(str, VIEWER_TOPIC_ENGAGEMENTS.values()))
+                           & (F.col("actor_id") != F.col("author_id"))).join(buckets, on="status_id") \
+        .select(F.col("actor_id").alias("viewer_id"), "bucket", "event_type", "day", "occurred_at")
+    written = events.where(F.col("event_type") == str(EventType.STATUS_CREATED)).join(buckets, on="status_id")
+    own = written.select(F.col("actor_id").alias("viewer_id"), "bucket", "event_type", "day", "occurred_at")
+    follows = events.where(F.col("event_type") == str(EventType.FOLLOWED)) \
+        .select(F.col("actor_id").alias("viewer_id"), F.col("target_account_id").alias("followee"),
+                F.col("occurred_at").alias("followed_at"))
+    followee_posts = written.join(follows, on=written["actor_id"] == follows["followee"]) \
+        .where(F.col("followed_at") <= F.col("occurred_at")) \
+        .select("viewer_id", "bucket", F.lit(FOLLOWEE_POSTED).alias("event_type"), "day", "occurred_at")
+    measures = {f"viewer_topic_{name}": str(t) for name, t in VIEWER_TOPIC_ENGAGEMENTS.items()} | {
+        "viewer_topic_posts": str(EventType.STATUS_CREATED), "viewer_topic_followee_posts": FOLLOWEE_POSTED}
+    return _topic_vectors(engaged.unionByName(own).unionByName(followee_posts), "viewer_id", measures, events)
+
+
+def transform_author_topics(events):
+    """author_id: how many posts the author has written per topic bucket, as an array."""
+    from pyspark.sql import functions as F
+
+    events = _prepared(events)
+    posts = events.where(F.col("event_type") == str(EventType.STATUS_CREATED))
+    acts = posts.join(_status_buckets(events), on="status_id") \
+        .select(F.col("actor_id").alias("author_id"), "bucket", "event_type", "day", "occurred_at")
+    return _topic_vectors(acts, "author_id", {"author_topic_posts": EventType.STATUS_CREATED}, events)
+
+
 TABLES: dict[str, Callable] = {
     "account_activity": transform_account_activity,
     "author_engagement": transform_author_engagement,
     "post_engagement": transform_post_engagement,
     "viewer_author_affinity": transform_viewer_author_affinity,
+    "post_counters": transform_post_counters,
+    "post_topics": transform_post_topics,
+    "viewer_topics": transform_viewer_topics,
+    "author_topics": transform_author_topics,
 }
 
 
@@ -173,11 +272,11 @@ def read_events(spark, events_dir):
     """The lake as one DataFrame with :data:`LAKE_SCHEMA`'s columns (partition columns dropped)."""
     if not any(events_dir.glob("date=*/hour=*/*.parquet")):
         raise FileNotFoundError(f"no events in the lake at {events_dir}: run `agora pipeline export` first")
-    return spark.read.schema(_lake_read_schema()).option("basePath", str(events_dir)) \
+    return spark.read.schema(lake_read_schema()).option("basePath", str(events_dir)) \
         .parquet(str(events_dir)).select(*_LAKE_COLUMNS)
 
 
-def _lake_read_schema():
+def lake_read_schema():
     """LAKE_SCHEMA as Spark types, plus the partition columns (no footer sampling needed)."""
     from pyspark.sql import types as T
 
@@ -222,6 +321,37 @@ def _prepared(events):
     from pyspark.sql import functions as F
 
     return events.dropDuplicates(["event_id"]).withColumn("day", F.to_date("occurred_at"))
+
+
+def _status_buckets(events):
+    """(status_id, bucket): the topic buckets of each status's hashtags (``status.created`` payload)."""
+    from pyspark.sql import functions as F
+
+    created = events.where((F.col("event_type") == str(EventType.STATUS_CREATED)) & F.col("status_id").isNotNull())
+    tags = F.from_json("payload", "struct<tags:array<string>>").getField("tags")
+    return created.select("status_id", F.explode(tags).alias("tag")).select(
+        "status_id", F.pmod(F.crc32(F.lower("tag").cast("binary")), F.lit(TOPIC_BUCKETS)).alias("bucket")).distinct()
+
+
+def _topic_vectors(acts, key: str, measures: dict, events):
+    """``acts`` (key, bucket, event_type, day, occurred_at) → one row per snapshot of ``key`` (the
+    :func:`_snapshots` grid and timestamps) with, per measure, a :data:`TOPIC_BUCKETS`-long array
+    of its counts so far. Summed in long form (key, bucket) and only then laid out as arrays, so
+    the plan does not grow with the number of buckets."""
+    from pyspark.sql import functions as F
+
+    grid = _snapshots(acts, [key], measures, events).select(key, "day", "watermark", "is_birth", "birth_ts")
+    daily = _daily_counts(acts, [key, "bucket"], measures).withColumnRenamed("day", "counted_day")
+    totals = grid.where(~F.col("is_birth")).join(daily, on=key).where(F.col("counted_day") <= F.col("day")) \
+        .groupBy(key, "day", "bucket").agg(*(F.sum(m).alias(m) for m in measures)) \
+        .groupBy(key, "day").agg(*(F.map_from_entries(F.collect_list(F.struct(F.col("bucket").cast("int"), m)))
+                                   .alias(m) for m in measures))
+    def dense(counts: str):  # bucket → count map → [count of bucket 0, 1, …] (absent: 0)
+        return F.transform(F.sequence(F.lit(0), F.lit(TOPIC_BUCKETS - 1)),
+                           lambda b: F.coalesce(F.try_element_at(counts, b), F.lit(0)).cast("double"))
+
+    return grid.join(totals.withColumn("is_birth", F.lit(False)), on=[key, "day", "is_birth"], how="left") \
+        .select(key, *(dense(m).alias(m) for m in measures), *_timestamps())
 
 
 def _daily_counts(acts, keys: list[str], counts: dict[str, EventType]):

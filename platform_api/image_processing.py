@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import blurhash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from platform_api.moderation.media_hash import phash
+
 #: Pillow format -> (MIME type, file extension)
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif"),
            "WEBP": ("image/webp", "webp")}
@@ -119,16 +121,6 @@ def blurhash_of(image: Image.Image) -> str:
     return blurhash.encode(tiny, 4, 3)
 
 
-def dhash_of(image: Image.Image) -> str:
-    """64-bit difference hash: near-identical pictures get near-identical hashes (re-upload checks)."""
-    pixels = list(image.convert("L").resize((9, 8)).getdata())
-    bits = 0
-    for row in range(8):
-        for col in range(8):
-            bits = (bits << 1) | int(pixels[row * 9 + col] > pixels[row * 9 + col + 1])
-    return f"{bits:016x}"
-
-
 def process_image(data: bytes, *, declared_type: str | None, max_pixels: int, preview_px: int) -> ProcessedImage:
     image = _open(data, max_pixels)
     fmt = image.format
@@ -143,4 +135,4 @@ def process_image(data: bytes, *, declared_type: str | None, max_pixels: int, pr
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise MediaRejected(422, "Validation failed: the image is corrupt or truncated") from exc
     meta = {"original": size_meta(*upright.size), "small": size_meta(*small.size)}
-    return ProcessedImage(original, content_type, extension, preview, blurhash_of(small), dhash_of(small), meta)
+    return ProcessedImage(original, content_type, extension, preview, blurhash_of(small), phash(small), meta)

@@ -16,15 +16,21 @@ from platform_api import __version__
 from platform_api.db import create_schema
 from platform_api.errors import install_error_handlers
 from platform_api.feed.config import home_feed_config
+from platform_api.feed.experiments import HomeFeedExperiment
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline
+from platform_api.moderation.moderator import Moderator
+from platform_api.moderation.worker import pending_moderation_lifespan
 from platform_api.rate_limit import install_request_limits
 from platform_api.routers import accounts, feed_feedback, instance, oauth, statuses, timelines
 from platform_api.routers import (
     admin, blocks_mutes, conversations, follow_requests, markers, notifications, reports, suggestions,
 )
 from platform_api.routers import media, search, stories, streaming, trends
+from platform_api.routers import analytics
+from platform_api.routers import admin_media
 from platform_api.streaming.hub import activate as activate_streaming
+from platform_api.web import install_web
 
 
 def configure_logging() -> None:
@@ -35,24 +41,33 @@ def configure_logging() -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.ranker.client import RankerClient
+    from serving.retrieval.client import RetrievalClient
+    from serving.suggest.client import SuggestClient
 
     settings = settings or get_settings()
     settings.ensure_dirs()
     create_schema(settings)
-    app = FastAPI(title="Agora", version=__version__,
+    app = FastAPI(title="Agora", version=__version__, lifespan=pending_moderation_lifespan,
                   description="A Mastodon-compatible social API whose home feed is ranked by a trained model.")
     app.state.settings = settings
+    app.state.moderator = Moderator.from_settings(settings)  # a bad policy file stops startup here
     app.state.ranker_client = RankerClient(settings.serving_url, timeout_s=settings.ranker_timeout_ms / 1000)
-    app.state.feed_pipeline = HomeFeedPipeline(home_feed_config(app.state.ranker_client))
+    app.state.suggest_client = SuggestClient(settings.suggest_url, timeout_s=settings.suggest_timeout_ms / 1000)
+    app.state.retrieval_client = RetrievalClient(settings.retrieval_url, timeout_s=settings.retrieval_timeout_ms / 1000)
+    app.state.feed_pipeline = HomeFeedPipeline(home_feed_config(
+        app.state.ranker_client, app.state.retrieval_client, seen_hours=settings.seen_hours,
+        max_out_of_network_share=settings.max_out_of_network_share))
+    app.state.experiment = HomeFeedExperiment.from_file(settings.experiments_file)
     app.state.feed_cache = RankedPageCache(settings.feed_cache_seconds)
     install_error_handlers(app)
     install_request_limits(app, settings)
     for module in (instance, oauth, accounts, statuses, timelines, follow_requests, blocks_mutes, notifications,
                    markers, conversations, suggestions, reports, admin, media, stories, search, trends, streaming,
-                   feed_feedback):
+                   feed_feedback, analytics, admin_media):
         app.include_router(module.router)
     app.state.hub = activate_streaming(settings)
     app.mount("/media", StaticFiles(directory=settings.media_dir, check_dir=False), name="media")
+    install_web(app)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
@@ -64,6 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def root():
-        return RedirectResponse("/docs")
+        return RedirectResponse("/web/")
 
     return app

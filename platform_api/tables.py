@@ -139,6 +139,7 @@ class Status(Base):
     __table_args__ = (
         Index("ix_statuses_account_id_id", "account_id", "id"),
         Index("ix_statuses_reblog_of", "reblog_of_id", "account_id"),
+        Index("ix_statuses_moderation_state", "moderation_state"),  # the pending queue
     )
 
     id: Mapped[int] = _id_column()
@@ -165,6 +166,10 @@ class Status(Base):
     moderation_state: Mapped[str] = mapped_column(String(16), default="allowed")
     moderation_scores: Mapped[str | None] = mapped_column(Text)  # JSON
     limited: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation_rule: Mapped[str | None] = mapped_column(String(128))    # the policy rule that fired
+    moderation_action: Mapped[str | None] = mapped_column(String(32))   # allow, mark_sensitive, limit_reach…
+    moderation_model: Mapped[str | None] = mapped_column(String(64))    # "moderation-text/<version>"
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship(lazy="joined")
 
@@ -422,4 +427,84 @@ class FeedbackSignal(Base):
     author_id: Mapped[int] = mapped_column(ID)
     status_id: Mapped[int | None] = mapped_column(ID)
     kind: Mapped[str] = mapped_column(String(16), default="hide")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- pipelines: trends and analytics written by Spark jobs (pipelines/trends.py, analytics.py) ----
+
+class TrendingTag(Base):
+    """One row per trending tag, replaced as a whole by each ``agora pipeline trends`` run."""
+
+    __tablename__ = "trending_tags"
+
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255))
+    score: Mapped[float] = mapped_column(Float)
+    uses_1h: Mapped[int] = mapped_column(Integer)
+    uses_6h: Mapped[int] = mapped_column(Integer)
+    accounts_6h: Mapped[int] = mapped_column(Integer)
+    baseline_hourly: Mapped[float] = mapped_column(Float)
+    history: Mapped[str] = mapped_column(Text)  # JSON: Mastodon's 7-day history, newest day first
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrendingStatus(Base):
+    """One row per trending post, replaced as a whole by each ``agora pipeline trends`` run."""
+
+    __tablename__ = "trending_statuses"
+
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status_id: Mapped[int] = mapped_column(ID)
+    score: Mapped[float] = mapped_column(Float)
+    engagements_1h: Mapped[int] = mapped_column(Integer)
+    engagements_6h: Mapped[int] = mapped_column(Integer)
+    baseline_hourly: Mapped[float] = mapped_column(Float)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatusEngagementHourly(Base):
+    """Per-post engagement in one UTC hour (``agora pipeline analytics``; a re-run rewrites its hours)."""
+
+    __tablename__ = "status_engagement_hourly"
+    __table_args__ = (Index("ix_status_engagement_hourly_hour", "hour"),)
+
+    status_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ID)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+    reposts: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CreatorSummary(Base):
+    """Per-author totals over every post's engagement (``agora pipeline analytics``)."""
+
+    __tablename__ = "creator_summaries"
+
+    author_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+    posts_engaged: Mapped[int] = mapped_column(Integer)
+    impressions: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int] = mapped_column(Integer)
+    replies: Mapped[int] = mapped_column(Integer)
+    reposts: Mapped[int] = mapped_column(Integer)
+    clicks: Mapped[int] = mapped_column(Integer)
+    engagement_rate: Mapped[float | None] = mapped_column(Float)
+    last_hour: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MediaBlock(Base):
+    """A perceptual hash (pHash, 16 hex digits) moderators blocked: image uploads within
+    ``Settings.media_block_distance`` bits of it are refused. ``account_id`` is the moderator
+    (None when a removal for cause added it); the attachment and status say where it came from."""
+
+    __tablename__ = "media_blocks"
+
+    id: Mapped[int] = mapped_column(AUTO_ID, primary_key=True, autoincrement=True)
+    phash: Mapped[str] = mapped_column(String(16), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    account_id: Mapped[int | None] = mapped_column(ID)
+    media_attachment_id: Mapped[int | None] = mapped_column(ID)
+    status_id: Mapped[int | None] = mapped_column(ID)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

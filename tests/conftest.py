@@ -110,6 +110,7 @@ def live_api(agora_home, monkeypatch):
     """The real API in a uvicorn subprocess on a free port; yields its base URL."""
     monkeypatch.setenv("AGORA_API_PORT", str(free_port()))
     monkeypatch.setenv("AGORA_SERVING_PORT", str(free_port()))  # no model server: fallback ranking
+    monkeypatch.setenv("AGORA_SUGGEST_PORT", str(free_port()))  # no suggestion service: friends of friends
     reset_settings_cache()
     with api_server(agora_home, dict(os.environ)) as base:
         yield base

@@ -34,6 +34,8 @@ FIRST_STATUS_ID = 5_000_001
 POPULAR_AUTHORS = tuple(range(FIRST_ACCOUNT_ID, FIRST_ACCOUNT_ID + 6))
 AUTHORS = tuple(range(FIRST_ACCOUNT_ID, FIRST_ACCOUNT_ID + N_AUTHORS))
 ACCOUNTS = tuple(range(FIRST_ACCOUNT_ID, FIRST_ACCOUNT_ID + N_ACCOUNTS))
+#: Each author writes about one topic (a hashtag), so the topic features have something to count.
+TOPIC_TAGS = ("climbing", "cooking", "python", "music")
 
 
 @dataclass
@@ -81,7 +83,8 @@ def synthetic_events(seed: int = 7, end: datetime | None = None) -> World:
         for t in np.sort(rng.uniform(0, DAYS, size=rng.poisson(1.5 * DAYS))):
             posts.append((float(t), next_status, author))
             add(EventType.STATUS_CREATED, at(t), author, status=next_status, author=author,
-                payload={"tags": [], "visibility": "public", "reply": False, "text_length": int(rng.integers(5, 400))})
+                payload={"tags": [TOPIC_TAGS[author % len(TOPIC_TAGS)]], "visibility": "public", "reply": False,
+                         "text_length": int(rng.integers(5, 400))})
             next_status += 1
     posts.sort()
     post_times = np.array([p[0] for p in posts])

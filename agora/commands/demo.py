@@ -1,7 +1,7 @@
 """``agora demo``: from an empty ``$AGORA_HOME`` to a served, model-ranked home feed.
 
-world → export → Spark features → Feast apply/materialize → train ranker → serve (BentoML + API),
-then prints the URLs and an example ``curl`` and stays up until Ctrl-C."""
+world → export → Spark features → Feast apply/materialize → train ranker and follow suggestions →
+serve (BentoML + API), then prints the URLs and an example ``curl`` and stays up until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -35,12 +35,13 @@ def write_demo_credentials(settings) -> dict:
     from platform_api.db import session_scope
     from platform_api.repositories import accounts
     from platform_api.services.issue_token import IssueToken
-    from platform_api.world.generate import DEMO_USERNAME
+    from platform_api.world.generate import DEMO_PASSWORD, DEMO_USERNAME
 
     with session_scope(settings) as session:
         account = accounts.by_username(session, username=DEMO_USERNAME)
         secret, _ = IssueToken(session)(application=None, account=account, scopes="read write follow")
-    credentials = {"base_url": settings.api_url, "access_token": secret, "username": DEMO_USERNAME}
+    credentials = {"base_url": settings.api_url, "access_token": secret, "username": DEMO_USERNAME,
+                   "password": DEMO_PASSWORD}  # to sign in on the web client
     path = settings.home / "demo_credentials.json"
     path.write_text(json.dumps(credentials, indent=2))
     return credentials
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from agora.settings import get_settings
     from platform_api.db import create_schema, session_scope
     from platform_api.tables import Account
+    from platform_api.world.generate import DEMO_USERNAME
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -66,12 +68,14 @@ def run(args: argparse.Namespace) -> int:
     _step("Feast apply", ["features", "apply"])
     _step("Feast materialize", ["features", "materialize"])
     _step("train the ranker", ["train", "ranker"])
+    _step("train follow suggestions", ["train", "suggest"])
     credentials = write_demo_credentials(settings)
     print(f"\ndemo credentials: {settings.home / 'demo_credentials.json'}", file=sys.stderr)
     if args.no_serve:
         return 0
     group = ServiceGroup(settings)
     group.start_ranker()
+    group.start_suggest()
     group.start_api()
     ready = group.wait_ready()
     if not all(ready.values()):
@@ -83,5 +87,6 @@ def run(args: argparse.Namespace) -> int:
           f"  curl -i -H \"Authorization: Bearer {credentials['access_token']}\" "
           f"{settings.api_url}/api/v1/timelines/home\n"
           "(the response carries X-Agora-Ranking: model and an \"agora\" object on every status)\n"
+          f"or open {settings.api_url}/web/ and sign in as {DEMO_USERNAME} / {credentials['password']}\n"
           "Press Ctrl-C to stop.", flush=True)
     return group.wait()

@@ -3,6 +3,7 @@
     agora features apply                 register entities, views and services (feast apply)
     agora features materialize [--full]  load new snapshot rows into the online store
                                          (materialize-incremental; --full: each view's whole TTL)
+    agora features push-counters         push post counters grown since the last push (real time)
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def register(subparsers) -> None:
     materialize.add_argument("--full", action="store_true",
                              help="reload every view's TTL window (after adding features to a view)")
     materialize.set_defaults(handler=_materialize)
+    sub.add_parser("push-counters", help="push the post counters of newly exported events to the online store") \
+        .set_defaults(handler=_push_counters)
 
 
 def _apply(args: argparse.Namespace) -> int:
@@ -41,4 +44,14 @@ def _materialize(args: argparse.Namespace) -> int:
     store.materialize(get_settings(), full=args.full)
     print(f"feast materialize{'' if args.full else '-incremental'}: {time.perf_counter() - started:.1f} s",
           file=sys.stderr)
+    return 0
+
+
+def _push_counters(args: argparse.Namespace) -> int:
+    from agora.settings import get_settings
+    from pipelines.push_counters import push_counters
+
+    started = time.perf_counter()
+    pushed = push_counters(get_settings())
+    print(f"pushed counters of {pushed} statuses in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0

@@ -15,8 +15,11 @@ def register(subparsers) -> None:
     sub = group.add_subparsers(dest="moderation_command", required=True)
 
     train = sub.add_parser("train", help="Fine-tune MiniLM on a Davidson-format CSV; log, register, gate.")
-    train.add_argument("--data", type=Path, required=True, help="CSV in the Davidson et al. 2017 format")
-    train.add_argument("--epochs", type=int, default=2)
+    train.add_argument("--data", type=Path, default=None, help="CSV in the Davidson et al. 2017 format")
+    train.add_argument("--from-decisions", action="store_true",
+                       help="also (or only, without --data) train on moderators' decisions "
+                            "(the CSV `agora pipeline moderation-decisions` writes)")
+    train.add_argument("--epochs", type=int, default=1)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (head: --head-lr)")
     train.add_argument("--head-lr", type=float, default=1e-3)
@@ -28,10 +31,20 @@ def register(subparsers) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--split-seed", type=int, default=13, help="seed of the stratified validation split")
     train.add_argument("--val-fraction", type=float, default=0.15)
-    train.add_argument("--no-tune-prior", action="store_true", help="plain argmax, no validation-tuned offsets")
+    train.add_argument("--no-tune-prior", action="store_true",
+                       help="plain argmax, no validation-tuned offsets (and n-gram weight 1)")
+    train.add_argument("--no-soft-labels", action="store_true",
+                       help="train on the majority label only, not the annotators' vote shares")
+    train.add_argument("--no-ngram", action="store_true",
+                       help="the fine-tuned encoder alone, without the n-gram logistic regression")
+    train.add_argument("--ngram-c", type=float, default=1.0, help="inverse L2 strength of the n-gram model")
     train.add_argument("--val-out", type=Path, default=None, help="also write the validation rows to this CSV")
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(handler=_train)
+
+    backfill = sub.add_parser("backfill", help="Classify every post still pending moderation (the model "
+                                               "service was down when it was posted) with the running service.")
+    backfill.set_defaults(handler=_backfill)
 
     evaluate = sub.add_parser("evaluate", help="Score a Davidson-format CSV with the champion (or --model).")
     evaluate.add_argument("--data", type=Path, required=True)
@@ -39,6 +52,10 @@ def register(subparsers) -> None:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.set_defaults(handler=_evaluate)
+
+    from agora.commands.spam import register_spam
+
+    register_spam(sub)  # train-spam, evaluate-spam, scan-spam
 
 
 def _logging() -> None:
@@ -72,13 +89,26 @@ def _train(args: argparse.Namespace) -> int:
     _logging()
     from models.moderation.train import TrainConfig, train
 
-    if not args.data.is_file():
+    if args.data is None and not args.from_decisions:
+        print("error: give --data PATH, --from-decisions, or both", file=sys.stderr)
+        return 2
+    if args.data is not None and not args.data.is_file():
         print(f"error: no such file: {args.data}", file=sys.stderr)
         return 2
+    if args.from_decisions:
+        from agora.settings import get_settings
+        from pipelines.moderation_decisions import training_csv
+
+        try:
+            args.data = training_csv(get_settings(), args.data)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     config = TrainConfig(
         data=args.data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
         max_length=args.max_length, weight_power=args.weight_power, max_rows=args.max_rows, seed=args.seed,
         split_seed=args.split_seed, val_fraction=args.val_fraction, tune_prior=not args.no_tune_prior,
+        soft_labels=not args.no_soft_labels, ngram=not args.no_ngram, ngram_c=args.ngram_c,
         val_out=args.val_out, progress=not args.no_progress)
     result = train(config)
     m = result.metrics
@@ -94,7 +124,7 @@ def _train(args: argparse.Namespace) -> int:
           f"hate F1 {m['val_crossfit_hate_f1']:.3f}; plain argmax: weighted F1 "
           f"{m['val_argmax_weighted_f1']:.4f}, hate F1 {m['val_argmax_hate_f1']:.3f}")
     print(f"  log-prior offsets (hate, offensive, neither): {[round(x, 2) for x in result.log_prior]}; "
-          f"MLflow run {result.run_id}")
+          f"n-gram weight {result.extra['ngram_weight']}; MLflow run {result.run_id}")
     return 0
 
 
@@ -119,3 +149,22 @@ def _evaluate(args: argparse.Namespace) -> int:
         for name, values in result["per_class"].items():
             print(f"  {name:<10} P {values['precision']:.3f}  R {values['recall']:.3f}  F1 {values['f1']:.3f}")
     return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    """Drain the pending queue now (the API's worker does the same every few seconds)."""
+    from agora.settings import get_settings
+    from platform_api.db import create_schema, session_scope
+    from platform_api.moderation.moderator import Moderator
+    from platform_api.moderation.worker import PendingModerationWorker
+    from platform_api.repositories.status_moderation import count_pending
+
+    settings = get_settings()
+    create_schema(settings)
+    moderator = Moderator.from_settings(settings)
+    classified = PendingModerationWorker(settings, moderator).run_once()
+    with session_scope(settings) as session:
+        left = count_pending(session)
+    print(f"classified {classified} pending posts; {left} still pending"
+          + (f" (is the moderation service up at {settings.moderation_url}?)" if left else ""), file=sys.stderr)
+    return 1 if left else 0

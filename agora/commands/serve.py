@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from agora.processes import ServiceGroup
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help="run the API and the model services")
-    parser.add_argument("what", nargs="?", choices=["all", "api", "ranker", "reload"], default="all",
-                        help="everything (default), only the API, only the ranker service, or 'reload': "
-                             "make the running ranker service load the current @champion")
+    parser.add_argument("what", nargs="?", choices=["all", "api", "ranker", "moderation", "suggest", "retrieval", "reload"], default="all",
+                        help="everything (default), only the API, only the ranker, moderation or suggest service, or "
+                             "'reload': make the running model services load their current @champion")
     parser.set_defaults(handler=run)
 
 
@@ -22,14 +23,40 @@ def run(args: argparse.Namespace) -> int:
     if args.what == "api":
         return serve_api(settings)
     if args.what == "reload":
-        return reload_ranker(settings)
+        return max(reload_service("ranker", settings.serving_url), reload_service("moderation", settings.moderation_url),
+                   reload_service("suggest", settings.suggest_url),
+                   reload_service("retrieval", settings.retrieval_url))
     group = ServiceGroup(settings)
     if args.what in ("all", "ranker"):
         group.start_ranker()
+    if args.what == "moderation" or (args.what == "all" and has_moderation_champion()):
+        group.start_moderation()
+    if args.what == "retrieval" or (args.what == "all" and (settings.index_dir / "meta.json").exists()):
+        group.start_retrieval()  # in "all" only once `agora index build` has run: it needs the index
+    if args.what in ("all", "suggest"):
+        group.start_suggest()
     if args.what == "all":
         group.start_api()
     group.print_urls()
     return group.wait()
+
+
+def has_moderation_champion() -> bool:
+    """Without a ``moderation-text@champion`` the service cannot start; the API then accepts
+    every post as pending (classified once a model is served: ``agora moderation backfill``)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from models.registry import configure_mlflow
+
+    configure_mlflow("moderation")
+    try:
+        MlflowClient().get_model_version_by_alias("moderation-text", "champion")
+        return True
+    except MlflowException:
+        print("no moderation-text@champion registered (agora moderation train): not starting the moderation "
+              "service; posts are accepted as pending until one is served", file=sys.stderr)
+        return False
 
 
 def serve_api(settings) -> int:
@@ -42,18 +69,18 @@ def serve_api(settings) -> int:
     return 0
 
 
-def reload_ranker(settings) -> int:
-    """Tell a running ranker service to load the newest champion. No service running is not an
+def reload_service(name: str, url: str) -> int:
+    """Tell a running model service to load its newest champion. No service running is not an
     error: a service that starts later loads the champion anyway."""
     import httpx
 
     try:
-        response = httpx.post(f"{settings.serving_url}/reload", json={}, timeout=120)
+        response = httpx.post(f"{url}/reload", json={}, timeout=120)
     except httpx.ConnectError:
-        print(f"no ranker service at {settings.serving_url}; nothing to reload")
+        print(f"no {name} service at {url}; nothing to reload")
         return 0
     if response.status_code != 200:
-        print(f"reload failed: {response.status_code} {response.text}")
+        print(f"{name} reload failed: {response.status_code} {response.text}")
         return 1
-    print(f"ranker service now serves {response.json()['model']}")
+    print(f"{name} service now serves {response.json()['model']}")
     return 0

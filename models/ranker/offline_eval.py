@@ -1,9 +1,10 @@
 """Offline evaluation of the ranker on the held-out time slice of the synthetic world.
 
 For every viewer in the validation slice, the posts they were shown are ranked three ways —
-by the model, newest first (chronological) and by likes so far (popularity, point-in-time) —
-and each ranking's NDCG@k is computed with the world's ground-truth P(like) as the gain.
-AUC is measured against what viewers actually did (the labels)."""
+by the model's combined score Σ wᵢ·pᵢ, newest first (chronological) and by likes so far
+(popularity, point-in-time) — and each ranking's NDCG@k is computed with the world's
+ground-truth P(like) as the gain. The same heads combined with Twitter's published weights are
+reported beside ours. AUC per head is measured against what viewers actually did (the labels)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sklearn.metrics import roc_auc_score
 
 from agora.settings import Settings
 from agora.world_truth import WorldTruth
+from models.ranker.model import TWITTER_WEIGHTS
 
 MIN_CANDIDATES = 5
 
@@ -41,19 +43,28 @@ def evaluate_ranker(settings: Settings, k: int = 20) -> dict:
     validation = dataset.validation().copy()
     predictor, version = load_registered(settings)
     truth = WorldTruth(settings.home / "world")
-    validation["model"] = predictor.predict(validation)
+    probabilities = predictor.predict_heads(validation)
+    validation["model"] = predictor.combine(probabilities)
+    validation["model_twitter_weights"] = probabilities @ np.array([TWITTER_WEIGHTS.get(h, 0.0)
+                                                                    for h in predictor.heads])
     validation["chronological"] = -validation["age_seconds"].to_numpy()  # newest post first
     validation["popularity"] = validation["post_likes"].fillna(0).to_numpy()
     validation["gain"] = truth.like_probability(validation["viewer_id"], validation["status_id"])
-    validation = validation[validation["gain"].notna()]
-    labels = validation["label"].to_numpy()
+    known = validation["gain"].notna().to_numpy()
+    validation, probabilities = validation[known], probabilities[known]
     return {
         f"ndcg@{k}": {name: round(mean_ndcg(validation, name, k), 4)
                       for name in ("model", "chronological", "popularity")},
-        "auc": {"like": round(float(roc_auc_score(labels, validation["model"])), 4) if len(set(labels)) > 1 else None,
-                # single-head ranker v0: the other heads arrive with the multi-task ranker
-                "reply": None, "repost": None, "negative": None},
+        "auc": {head: _auc(validation[f"label_{head}"].to_numpy(), probabilities[:, i])
+                for i, head in enumerate(predictor.heads)},
+        f"ndcg@{k}_twitter_weights": round(mean_ndcg(validation, "model_twitter_weights", k), 4),
+        "weights": dict(predictor.model.config.head_weights),
         "model": f"ranker/{version}",
         "viewers": int(validation["viewer_id"].nunique()),
         "impressions": int(len(validation)),
     }
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    """None when the slice has only one class (e.g. a world without reposts)."""
+    return round(float(roc_auc_score(labels, scores)), 4) if len(np.unique(labels)) > 1 else None

@@ -5,7 +5,8 @@ Artifact layout (one directory, logged under the pyfunc's artifact key ``ranker`
 
     ranker/
       weights.pt    state dict of :class:`models.ranker.model.Ranker`
-      ranker.json   config, feature service, feature names, log/standardisation stats
+      ranker.json   config (heads and score weights included), feature service, feature
+                    names, log/standardisation stats
 """
 
 from __future__ import annotations
@@ -40,11 +41,28 @@ class RankerPredictor:
     def feature_names(self) -> list[str]:
         return self.preprocessor.feature_names
 
-    def predict(self, columns: Mapping[str, Sequence]) -> np.ndarray:
-        """P(like) per row of ``columns`` (a DataFrame or Feast's online ``to_dict()``)."""
+    @property
+    def heads(self) -> tuple[str, ...]:
+        return self.model.config.heads
+
+    def predict_heads(self, columns: Mapping[str, Sequence]) -> np.ndarray:
+        """P(engagement) per row of ``columns`` (a DataFrame or Feast's online ``to_dict()``) and
+        head: shape ``(rows, len(heads))``, columns in :attr:`heads` order."""
         x = torch.from_numpy(self.preprocessor.transform(columns))
         with torch.inference_mode():
-            return torch.sigmoid(self.model(x)).numpy().astype(np.float64)
+            return self.model.predict_proba(x).numpy().astype(np.float64)
+
+    def combine(self, probabilities: np.ndarray) -> np.ndarray:
+        """The ranking score Σ wᵢ·pᵢ (+ the offset that keeps it ≥ 0) of :meth:`predict_heads`' output."""
+        return probabilities @ self.model.weights.numpy().astype(np.float64) + self.model.offset
+
+    def score(self, columns: Mapping[str, Sequence]) -> np.ndarray:
+        """The feed's ranking score per row."""
+        return self.combine(self.predict_heads(columns))
+
+    def predict(self, columns: Mapping[str, Sequence]) -> np.ndarray:
+        """P(like) per row (the head the promotion gate's AUC is measured on)."""
+        return self.predict_heads(columns)[:, self.heads.index("like")]
 
     def save(self, directory: str | Path) -> Path:
         directory = Path(directory)
@@ -65,13 +83,18 @@ class RankerPredictor:
 
 
 class RankerPyfunc(mlflow.pyfunc.PythonModel):
-    """MLflow wrapper: ``predict`` takes a DataFrame with the feature columns, returns P(like)."""
+    """MLflow wrapper: ``predict`` takes a DataFrame with the feature columns and returns one
+    with the ranking ``score`` and ``p_<head>`` per head."""
 
     def load_context(self, context):
         self.predictor = RankerPredictor.load(context.artifacts[ARTIFACT_KEY])
 
     def predict(self, context, model_input, params=None):
-        return self.predictor.predict(model_input)
+        import pandas as pd
+
+        probabilities = self.predictor.predict_heads(model_input)
+        return pd.DataFrame({"score": self.predictor.combine(probabilities),
+                             **{f"p_{h}": probabilities[:, i] for i, h in enumerate(self.predictor.heads)}})
 
 
 def load_registered(settings: Settings, alias: str = "champion") -> tuple[RankerPredictor, str]:

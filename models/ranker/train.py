@@ -1,6 +1,7 @@
-"""Train the home-feed ranker, log it to MLflow (experiment ``ranker``), register it as ``ranker``
-and promote it to ``@champion`` unless the current champion scores a higher validation AUC
-on the *same* validation rows.
+"""Train the multi-task home-feed ranker, log it to MLflow (experiment ``ranker``: per-head AUC,
+log loss and calibration error, NDCG@k of the combined score), register it as ``ranker`` and
+promote it to ``@champion`` unless the current champion scores a higher validation AUC of
+P(like) on the *same* validation rows.
 
 Reads top to bottom: data (Feast point-in-time features), preprocessing fitted on the
 training split, the loop, evaluation, then log + register + gate.
@@ -23,6 +24,7 @@ from models.ranker.preprocessing import FeaturePreprocessor
 
 EXPERIMENT = "ranker"
 GATE_METRIC = "val_auc"
+NDCG_K = 20
 
 
 @dataclass
@@ -40,18 +42,34 @@ class TrainResult:
 
 
 def evaluate(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """AUC (None when the labels are all one class), log loss and expected calibration error."""
     from sklearn.metrics import log_loss, roc_auc_score
 
     p = np.clip(probabilities, 1e-7, 1 - 1e-7)
-    return {"auc": float(roc_auc_score(labels, p)), "log_loss": float(log_loss(labels, p, labels=[0, 1]))}
+    auc = float(roc_auc_score(labels, p)) if len(np.unique(labels)) > 1 else None
+    return {"auc": auc, "log_loss": float(log_loss(labels, p, labels=[0, 1])),
+            "ece": calibration_error(p, labels)}
+
+
+def calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: |mean prediction − positive rate| per equal-width bin,
+    weighted by the bin's share of rows. The score adds probabilities, so they must be calibrated."""
+    which = np.minimum((probabilities * bins).astype(int), bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, probabilities, bins) - np.bincount(which, labels.astype(float), bins))
+    return float(gap.sum() / max(counts.sum(), 1))
+
+
+def head_labels(frame, heads) -> np.ndarray:
+    return np.stack([frame[f"label_{h}"].to_numpy() for h in heads], axis=1).astype(np.float32)
 
 
 def fit(model: Ranker, x: np.ndarray, y: np.ndarray, config: RankerConfig, on_epoch=None) -> None:
-    """Plain minibatch Adam on binary cross-entropy (the target is the calibrated P(like))."""
+    """Minibatch Adam on the heads' summed binary cross-entropy (each target is a calibrated P)."""
     generator = torch.Generator().manual_seed(config.seed)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    xs, ys = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    xs, ys = torch.from_numpy(x), torch.from_numpy(y)
     for epoch in range(config.epochs):
         model.train()
         order = torch.randperm(len(xs), generator=generator)
@@ -59,7 +77,7 @@ def fit(model: Ranker, x: np.ndarray, y: np.ndarray, config: RankerConfig, on_ep
         for start in range(0, len(xs), config.batch_size):
             batch = order[start:start + config.batch_size]
             optimiser.zero_grad()
-            loss = loss_fn(model(xs[batch]), ys[batch])
+            loss = loss_fn(model(xs[batch]), ys[batch]).mean(0).sum()
             loss.backward()
             optimiser.step()
             total += loss.item() * len(batch)
@@ -89,38 +107,38 @@ def train_ranker(settings: Settings, epochs: int | None = None, config: RankerCo
         raise ValueError("both splits need liked and unliked impressions; generate more events")
     data_seconds = time.perf_counter() - started
     preprocessor = FeaturePreprocessor.fit(train_df, dataset.feature_names)
-    x_train, y_train = preprocessor.transform(train_df), train_df["label"].to_numpy()
-    x_val, y_val = preprocessor.transform(val_df), val_df["label"].to_numpy()
+    x_train = preprocessor.transform(train_df)
     config = replace(config, n_features=len(dataset.feature_names))
+    y_train, y_val = head_labels(train_df, config.heads), head_labels(val_df, config.heads)
 
     with mlflow.start_run() as run:
         mlflow.log_params({**{k: str(v) for k, v in config.to_dict().items()},
                            "feature_service": dataset.feature_service,
                            "split_time": dataset.split_time.isoformat(),
                            "n_train": len(train_df), "n_val": len(val_df)})
-        mlflow.log_dict({"features": dataset.feature_names}, "features.json")
+        mlflow.log_dict({"features": dataset.feature_names, "head_weights": config.head_weights}, "features.json")
 
         # -------------------------------------------------------------- loop
         model = Ranker(config)
         predictor = RankerPredictor(model, preprocessor, dataset.feature_service)
 
         def on_epoch(epoch: int, train_loss: float) -> None:
-            scores = evaluate(predictor.predict(val_df), y_val)
-            mlflow.log_metrics({"train_loss": train_loss, "val_auc_epoch": scores["auc"]}, step=epoch)
+            like_auc = evaluate(predictor.predict(val_df), val_df["label"].to_numpy())["auc"]
+            mlflow.log_metrics({"train_loss": train_loss, "val_auc_epoch": like_auc}, step=epoch)
 
         fit_started = time.perf_counter()
         fit(model, x_train, y_train, config, on_epoch)
         fit_seconds = time.perf_counter() - fit_started
 
         # -------------------------------------------------------------- evaluate
-        scores = evaluate(predictor.predict(val_df), y_val)
-        metrics = {"val_auc": scores["auc"], "val_log_loss": scores["log_loss"],
-                   "val_positive_rate": float(y_val.mean()), "train_positive_rate": float(y_train.mean()),
-                   "data_seconds": data_seconds, "fit_seconds": fit_seconds}
+        metrics = validation_metrics(predictor, val_df, y_val)
+        metrics.update({"val_positive_rate": float(val_df["label"].mean()),
+                        "train_positive_rate": float(train_df["label"].mean()),
+                        "data_seconds": data_seconds, "fit_seconds": fit_seconds})
         mlflow.log_metrics(metrics)
 
         # -------------------------------------------------------------- log + register
-        champion_value = _champion_auc_on(settings, val_df, y_val)
+        champion_value = _champion_auc_on(settings, val_df)
         with tempfile.TemporaryDirectory(prefix="agora-ranker-") as tmp:
             artifact_dir = predictor.save(Path(tmp) / ARTIFACT_KEY)
             info = mlflow.pyfunc.log_model(
@@ -143,17 +161,36 @@ def train_ranker(settings: Settings, epochs: int | None = None, config: RankerCo
                        feature_names=list(dataset.feature_names))
 
 
-def _champion_auc_on(settings: Settings, val_df, y_val) -> float | None:
-    """The current champion re-scored on this validation split (None: no champion, or it needs
-    features this split does not have, in which case the gate falls back to its logged AUC)."""
+def validation_metrics(predictor: RankerPredictor, val_df, y_val: np.ndarray, k: int = NDCG_K) -> dict[str, float]:
+    """Per head: AUC, log loss, ECE (``val_<metric>_<head>``); ``val_auc`` / ``val_log_loss`` are
+    the like head's (the gate's); ``val_ndcg_<k>``: NDCG@k of the combined score per viewer,
+    with the observed likes as gains."""
+    from models.ranker.offline_eval import mean_ndcg
+
+    probabilities = predictor.predict_heads(val_df)
+    metrics: dict[str, float] = {}
+    for i, head in enumerate(predictor.heads):
+        for name, value in evaluate(probabilities[:, i], y_val[:, i]).items():
+            if value is not None:  # a head without positives in this split has no AUC
+                metrics[f"val_{name}_{head}"] = value
+    metrics["val_auc"], metrics["val_log_loss"] = metrics["val_auc_like"], metrics["val_log_loss_like"]
+    ranked = val_df[["viewer_id"]].assign(score=predictor.combine(probabilities), gain=val_df["label"].to_numpy())
+    metrics[f"val_ndcg_{k}"] = mean_ndcg(ranked, "score", k)
+    return metrics
+
+
+def _champion_auc_on(settings: Settings, val_df) -> float | None:
+    """The current champion re-scored on this validation split (None: no champion, or one this
+    code cannot load or feed — it needs features this split lacks, or predates the multi-task
+    format — in which case the gate falls back to its logged AUC)."""
     from mlflow.exceptions import MlflowException
 
     from models.ranker.predictor import load_registered
 
     try:
         champion, _ = load_registered(settings)
-    except MlflowException:
+    except (MlflowException, KeyError, RuntimeError):
         return None
     if not set(champion.feature_names) <= set(val_df.columns):
         return None
-    return evaluate(champion.predict(val_df), y_val)["auc"]
+    return evaluate(champion.predict(val_df), val_df["label"].to_numpy())["auc"]

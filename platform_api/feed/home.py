@@ -5,6 +5,7 @@ import time
 from sqlalchemy.orm import Session
 
 from agora.settings import Settings
+from platform_api.feed.experiments import CHRONOLOGICAL, Assignment, HomeFeedExperiment
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline
 from platform_api.feed.query import FeedQuery
@@ -17,21 +18,29 @@ from platform_api.visibility import VisibleStatuses
 class RankedHomeTimeline:
     """A page of the ranked home feed. ``max_id`` continues after that item in the viewer's
     cached ranked list; newer-than queries (``since_id``/``min_id``) and lists that expired
-    are answered in chronological order."""
+    are answered in chronological order.
 
-    def __init__(self, session: Session, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache):
+    With an experiment running, the viewer's arm decides the ranking (a ranker alias, or the
+    chronological timeline) and is kept in ``assignment`` for the exposure log."""
+
+    def __init__(self, session: Session, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache,
+                 experiment: HomeFeedExperiment | None = None):
         self.session = session
         self.settings = settings
         self.pipeline = pipeline
         self.cache = cache
+        self.experiment = experiment
+        self.assignment: Assignment | None = None
 
     def __call__(self, viewer: Account, *, max_id=None, since_id=None, min_id=None,
                  limit: int = 20) -> tuple[list[Status], dict[int, dict], str]:
-        if since_id is not None or min_id is not None:
+        self.assignment = self.experiment.assign(viewer.id) if self.experiment else None
+        alias = self.assignment.ranking if self.assignment else "champion"
+        if since_id is not None or min_id is not None or alias == CHRONOLOGICAL:
             return self._chronological(viewer, max_id, since_id, min_id, limit)
         ranked = self.cache.get(viewer.id) if max_id is not None else None
         if ranked is None:
-            ranked = self.pipeline.run(FeedQuery(self.session, self.settings, viewer, time.time()))
+            ranked = self.pipeline.run(FeedQuery(self.session, self.settings, viewer, time.time(), ranker_alias=alias))
             if ranked.ranking == "model":
                 self.cache.put(viewer.id, ranked)
         ids = ranked.status_ids

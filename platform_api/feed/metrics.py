@@ -7,3 +7,5 @@ FEED_STAGE_SECONDS = Histogram("agora_feed_stage_seconds", "Time per feed stage"
 FEED_CANDIDATES = Histogram("agora_feed_candidates", "Candidates scored per ranking",
                             buckets=(10, 50, 100, 250, 500, 1000, 2000, 5000))
 FEED_CACHE = Counter("agora_feed_cache_total", "Ranked page cache lookups", ["result"])
+FEED_SOURCE_FAILURES = Counter("agora_feed_source_failures_total",
+                               "Candidate sources that failed and returned nothing", ["source"])

@@ -16,4 +16,5 @@ class FeedQuery:
     settings: Settings
     viewer: Account
     now: float
+    ranker_alias: str = "champion"   # the ranker model the scorer asks for (an experiment arm may say challenger)
     usernames: dict[int, str] = field(default_factory=dict)  # filled lazily by stages that explain

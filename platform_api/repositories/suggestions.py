@@ -59,3 +59,44 @@ def add_dismissal(session: Session, *, account_id: int, target_account_id: int) 
         return False
     session.add(SuggestionDismissal(account_id=account_id, target_account_id=target_account_id))
     return True
+
+
+def following_ids(session: Session, *, viewer_id: int, limit: int = 5_000) -> list[int]:
+    """Whom the viewer follows, oldest follow first (the newest ``limit``)."""
+    query = (select(Follow.target_account_id).where(Follow.account_id == viewer_id)
+             .order_by(Follow.created_at.desc(), Follow.id.desc()).limit(limit))
+    return list(session.scalars(query))[::-1]
+
+
+def suggestible_among(session: Session, *, viewer_id: int, account_ids: list[int]) -> set[int]:
+    """The subset of ``account_ids`` that may be suggested to the viewer right now."""
+    if not account_ids:
+        return set()
+    return set(session.scalars(select(Account.id).where(Account.id.in_(account_ids), *suggestible(viewer_id))))
+
+
+def followed_by_followed(session: Session, *, viewer_id: int, account_ids: list[int]) -> dict[int, list[str]]:
+    """For each candidate, the usernames of the accounts the viewer follows who follow it
+    (most followed first)."""
+    if not account_ids:
+        return {}
+    mine, theirs, via = aliased(Follow), aliased(Follow), aliased(Account)
+    query = (select(theirs.target_account_id, via.username)
+             .select_from(mine)
+             .join(theirs, theirs.account_id == mine.target_account_id)
+             .join(via, via.id == mine.target_account_id)
+             .where(mine.account_id == viewer_id, theirs.target_account_id.in_(account_ids),
+                    via.suspended_at.is_(None))
+             .order_by(via.followers_count.desc(), via.id))
+    out: dict[int, list[str]] = {}
+    for candidate, username in session.execute(query):
+        out.setdefault(candidate, []).append(username)
+    return out
+
+
+def followers_among(session: Session, *, viewer_id: int, account_ids: list[int]) -> set[int]:
+    """The candidates that follow the viewer."""
+    if not account_ids:
+        return set()
+    return set(session.scalars(select(Follow.account_id).where(Follow.target_account_id == viewer_id,
+                                                               Follow.account_id.in_(account_ids))))

@@ -39,3 +39,12 @@ def engaged_statuses(session: Session, *, since: datetime, limit: int = 500) -> 
     engagement = Status.favourites_count + Status.reblogs_count * 2 + Status.replies_count
     return list(session.scalars(select(Status).where(_counted(), Status.id >= id_floor(since), engagement > 0)
                                 .order_by(engagement.desc(), Status.id.desc()).limit(limit)))
+
+
+def counted_statuses(session: Session, *, status_ids: list[int]) -> list[Status]:
+    """Of ``status_ids``, the posts trends may show today (moderation may have acted since the
+    trends job ran), in the given order."""
+    if not status_ids:
+        return []
+    found = {s.id: s for s in session.scalars(select(Status).where(_counted(), Status.id.in_(status_ids)))}
+    return [found[i] for i in status_ids if i in found]

@@ -5,7 +5,7 @@ needs a moderator or admin whose token grants the ``admin:read`` / ``admin:write
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from platform_api.deps import AppSettings, DbSession, require
 from platform_api.errors import forbidden, not_found
@@ -14,6 +14,7 @@ from platform_api.pagination import link_header
 from platform_api.params import parse, request_params
 from platform_api.repositories import accounts, reports
 from platform_api.serializers.report import AdminPresenter
+from platform_api.services.decide_report import DecideReport
 from platform_api.services.moderate_account import REVERSALS, LiftModeration, ModerateAccount
 from platform_api.services.review_report import (
     AssignReport, RecategorizeReport, ReopenReport, ResolveReport, UnassignReport,
@@ -40,6 +41,16 @@ class AccountAction(BaseModel):
     type: str = "none"
     report_id: int | None = None
     text: str = ""
+
+
+class ReportDecision(BaseModel):
+    """A moderator's decision on a report (Agora's extension): uphold with an action, or dismiss."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: str
+    label: str | None = None
+    text: str = Field(default="", max_length=1000)
 
 
 class ReportUpdate(BaseModel):
@@ -92,6 +103,16 @@ async def update_report(report_id: int, request: Request, db: DbSession, setting
     params = parse(ReportUpdate, await request_params(request))
     if params.category is not None:
         RecategorizeReport(db)(report, moderator, params.category)
+    db.commit()
+    return AdminPresenter(db, settings, moderator).report(report)
+
+
+@router.post("/reports/{report_id}/decide")
+async def decide_report(report_id: int, request: Request, db: DbSession, settings: AppSettings,
+                        moderator: Account = staff("admin:write:reports")) -> dict:
+    report = _report_or_404(db, report_id)
+    params = parse(ReportDecision, await request_params(request))
+    DecideReport(db)(report, moderator, action=params.action, label=params.label, text=params.text)
     db.commit()
     return AdminPresenter(db, settings, moderator).report(report)
 

@@ -51,7 +51,7 @@ async def create_status(request: Request, db: DbSession, settings: AppSettings, 
                         idempotency_key: Annotated[str | None, Header()] = None,
                         account: Account = require("write:statuses")) -> dict:
     params = parse(StatusCreate, await request_params(request))
-    post = PostStatus(db, settings)
+    post = PostStatus(db, settings, moderator=request.app.state.moderator)
     status = post(account, params, idempotency_key=idempotency_key)
     db.commit()
     if not post.replayed:
@@ -83,7 +83,7 @@ async def edit_status(status_id: int, request: Request, db: DbSession, settings:
     status = statuses.get(db, status_id=status_id)
     if status is None:
         raise not_found()
-    EditStatus(db, settings)(account, status, params)
+    EditStatus(db, settings, moderator=request.app.state.moderator)(account, status, params)
     db.commit()
     return _render(db, settings, account, status)
 

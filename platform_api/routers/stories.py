@@ -27,7 +27,7 @@ def _render(db, settings, viewer: Account, items: list[Status]) -> list[dict]:
 async def post_story(request: Request, db: DbSession, settings: AppSettings,
                      account: Account = require("write:statuses")) -> dict:
     params = parse(StoryCreate, await request_params(request))
-    story = PostStory(db, settings)(account, params)
+    story = PostStory(db, settings, moderator=request.app.state.moderator)(account, params)
     db.commit()
     return _render(db, settings, account, [story])[0]
 

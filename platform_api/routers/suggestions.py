@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from platform_api.deps import AppSettings, DbSession, require
 from platform_api.errors import not_found
@@ -16,16 +16,16 @@ router = APIRouter(tags=["suggestions"])
 
 
 @router.get("/api/v2/suggestions")
-def suggestions_v2(db: DbSession, settings: AppSettings, limit: int = 40,
+def suggestions_v2(request: Request, db: DbSession, settings: AppSettings, limit: int = 40,
                    account: Account = require("read")) -> list[dict]:
-    found = SuggestAccounts(db)(account, limit=max(1, min(limit, 80)))
+    found = SuggestAccounts(db, request.app.state.suggest_client)(account, limit=max(1, min(limit, 80)))
     return [serialize_suggestion(s, settings) for s in found]
 
 
 @router.get("/api/v1/suggestions")
-def suggestions_v1(db: DbSession, settings: AppSettings, limit: int = 40,
+def suggestions_v1(request: Request, db: DbSession, settings: AppSettings, limit: int = 40,
                    account: Account = require("read")) -> list[dict]:
-    found = SuggestAccounts(db)(account, limit=max(1, min(limit, 80)))
+    found = SuggestAccounts(db, request.app.state.suggest_client)(account, limit=max(1, min(limit, 80)))
     return [serialize_account(s.account, settings) for s in found]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from platform_api.deps import AppSettings, DbSession, Viewer, require
 from platform_api.feed.home import RankedHomeTimeline
+from platform_api.feed.side_effects.exposures import log_exposure
 from platform_api.feed.side_effects.impressions import log_impressions
 from platform_api.pagination import link_header
 from platform_api.serializers.status import StatusPresenter
@@ -31,8 +32,12 @@ def home(request: Request, db: DbSession, settings: AppSettings, background: Bac
         page = HomeTimeline(db, settings)(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         extras, ranking = None, "chronological"
     else:
-        timeline = RankedHomeTimeline(db, settings, request.app.state.feed_pipeline, request.app.state.feed_cache)
+        timeline = RankedHomeTimeline(db, settings, request.app.state.feed_pipeline, request.app.state.feed_cache,
+                                      request.app.state.experiment)
         page, extras, ranking = timeline(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        if timeline.assignment is not None:
+            background.add_task(log_exposure, request.app.state.settings, account.id, timeline.assignment,
+                                [s.id for s in page])
     body = StatusPresenter(db, settings, account.id).render(page, extras)
     background.add_task(log_impressions, request.app.state.settings, account.id,
                         [(s.id, s.account_id) for s in page])

@@ -3,6 +3,8 @@ moderators), with the accounts and statuses of a page loaded in a few queries.""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.orm import Session
 
 from agora.settings import Settings
@@ -102,7 +104,17 @@ class AdminPresenter:
             "action_taken_by_account": admin_accounts.get(r.action_taken_by_account_id),
             "statuses": [rendered[i] for i in status_ids[r.id] if i in rendered],
             "rules": [],
+            "agora": self._moderation(r, found),
         } for r in items]
+
+    @staticmethod
+    def _moderation(report: Report, found: dict) -> dict:
+        """What the model said about the reported posts: scores, the rule that fired, the action."""
+        first = next((found[i] for i in reports.status_ids_of(report) if i in found), None)
+        return {"scores": json.loads(report.model_scores) if report.model_scores else None,
+                "rule": report.rule_fired,
+                "action": first.moderation_action if first is not None else None,
+                "moderation_state": first.moderation_state if first is not None else None}
 
     def report(self, item: Report) -> dict:
         return self.reports([item])[0]

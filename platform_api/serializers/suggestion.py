@@ -1,4 +1,6 @@
-"""Mastodon Suggestion JSON (``source`` is the deprecated one-word form of ``sources``)."""
+"""Mastodon Suggestion JSON (``source`` is the deprecated one-word form of ``sources``), plus
+Agora's ``agora`` object: why it is suggested (a list of reasons, like the feed's), the model's score and which model chose it
+(``null`` score and model when the friends-of-friends fallback did)."""
 
 from __future__ import annotations
 
@@ -13,4 +15,5 @@ LEGACY_SOURCE = {"featured": "staff", "most_followed": "global", "most_interacti
 
 def serialize_suggestion(suggestion: Suggestion, settings: Settings) -> dict:
     return {"source": LEGACY_SOURCE[suggestion.sources[0]], "sources": list(suggestion.sources),
-            "account": serialize_account(suggestion.account, settings)}
+            "account": serialize_account(suggestion.account, settings),
+            "agora": {"why": list(suggestion.why), "score": suggestion.score, "model": suggestion.model}}

@@ -9,6 +9,8 @@ from platform_api.errors import not_found, unprocessable
 from platform_api.ids import utcnow
 from platform_api.input_schemas import StatusEdit
 from platform_api.repositories import accounts, media, outbox, status_edits, status_marks, statuses
+from platform_api.moderation.moderator import Moderator
+from platform_api.services.moderate_status import ModerateStatus
 from platform_api.services.notify import Notify
 from platform_api.streaming.after_commit import after_commit
 from platform_api.streaming.deliveries import DeliverStatus, publish_after_commit
@@ -20,11 +22,13 @@ class EditStatus:
     """Edit one's own status. Each revision is a ``StatusEdit`` row (the first edit also
     records the original), tags are recomputed, new mentions are added (old ones stay, as in
     Mastodon), media can be replaced; those who reblogged or favourited it get an ``update``
-    notification, and streams hear ``status.update`` after commit."""
+    notification, and streams hear ``status.update`` after commit. With a ``moderator`` the new
+    text is moderated again, as a new post would be (a rejected edit is refused with 422)."""
 
-    def __init__(self, session: Session, settings: Settings):
+    def __init__(self, session: Session, settings: Settings, moderator: Moderator | None = None):
         self.session = session
         self.settings = settings
+        self.moderate = ModerateStatus(session, moderator) if moderator is not None else None
 
     def __call__(self, account: Account, status: Status, params: StatusEdit) -> Status:
         if status.account_id != account.id or status.deleted_at is not None:
@@ -35,6 +39,7 @@ class EditStatus:
         media_ids = params.media_ids if params.media_ids is not None else \
             [m.id for m in media.of_status(self.session, status_id=status.id)]
         self._validate(text, media_ids)
+        verdict = self.moderate.screen(account, text, params.spoiler_text) if self.moderate else None
         if not status_edits.has_revisions(self.session, status_id=status.id):
             self._revision(status, at=status.created_at)
         mentioned = accounts.ids_by_usernames(self.session, usernames=extract_mentions(text))
@@ -49,6 +54,8 @@ class EditStatus:
         self._add_mentions(account, status, [mentioned[u] for u in rendered.mentions])
         self._attach_media(account, status, media_ids)
         self._revision(status, at=status.edited_at)
+        if self.moderate:
+            self.moderate.apply(status, verdict)
         outbox.record_event(self.session, EventType.STATUS_UPDATED, actor_id=account.id, status_id=status.id,
                             author_id=account.id, occurred_at=status.edited_at,
                             payload={"tags": rendered.tags, "text_length": len(text)})

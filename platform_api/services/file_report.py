@@ -29,6 +29,7 @@ class FileReport:
         # Every account is local, so there is no remote server to forward to: ``forward`` is accepted and moot.
         report = Report(account_id=reporter.id, target_account_id=target.id, status_ids=json.dumps(status_ids),
                         category=category, comment=comment, forwarded=False)
+        self._attach_model_scores(report, status_ids)
         self.session.add(report)
         self.session.flush()
         payload = {"report_id": report.id, "category": category, "forward_requested": bool(forward)}
@@ -37,6 +38,13 @@ class FileReport:
                                 author_id=target.id if status_id else None, target_account_id=target.id,
                                 occurred_at=report.created_at, payload=payload)
         return report
+
+    def _attach_model_scores(self, report: Report, status_ids: list[int]) -> None:
+        """Moderators see what the model thought of the first reported post that it scored."""
+        found = statuses.many(self.session, status_ids=status_ids)
+        scored = next((found[i] for i in status_ids if i in found and found[i].moderation_scores), None)
+        if scored is not None:
+            report.model_scores, report.rule_fired = scored.moderation_scores, scored.moderation_rule
 
     def _validate(self, reporter, target, status_ids, category, comment, rule_ids) -> None:
         if reporter.id == target.id:

@@ -11,6 +11,8 @@ from platform_api.errors import not_found, unprocessable
 from platform_api.ids import snowflake_id
 from platform_api.repositories import accounts, idempotency, outbox, statuses
 from platform_api.schemas import StatusCreate
+from platform_api.moderation.moderator import Moderator
+from platform_api.services.moderate_status import ModerateStatus
 from platform_api.services.notify import Notify
 from platform_api.services.track_conversation import TrackConversation
 from platform_api.tables import Account, MediaAttachment, Status
@@ -19,8 +21,10 @@ from platform_api.text import extract_mentions, render_status
 
 def status_created_payload(*, tags: list[str], visibility: str, reply: bool, text: str,
                            language: str | None) -> dict:
-    """The ``status.created`` event payload (shared with bulk import)."""
-    return {"tags": tags, "visibility": visibility, "reply": reply, "text_length": len(text), "language": language}
+    """The ``status.created`` event payload (shared with bulk import). The text itself rides
+    along for behavioural models (spam: near-duplicate posts, link and mention ratios)."""
+    return {"tags": tags, "visibility": visibility, "reply": reply, "text_length": len(text), "language": language,
+            "text": text}
 
 
 class PostStatus:
@@ -31,17 +35,23 @@ class PostStatus:
     With an ``idempotency_key`` the same (account, key) yields the same status: a retry gets
     the first one back and ``replayed`` is set (the caller must not distribute it again).
     The key row is claimed first, so of two concurrent requests one waits for the other and
-    then replays it; that loser's transaction is rolled back, and held nothing else yet."""
+    then replays it; that loser's transaction is rolled back, and held nothing else yet.
 
-    def __init__(self, session: Session, settings: Settings):
+    With a ``moderator`` the text is screened by the moderation policy before anything is
+    written (``ModerateStatus``): a rejected post is refused with 422, and the verdict (or
+    ``pending`` when the model service is unavailable) is stored on the new status."""
+
+    def __init__(self, session: Session, settings: Settings, moderator: Moderator | None = None):
         self.session = session
         self.settings = settings
+        self.moderate = ModerateStatus(session, moderator) if moderator is not None else None
         self.replayed = False
 
     def __call__(self, account: Account, params: StatusCreate, *, created_at: datetime | None = None,
                  idempotency_key: str | None = None) -> Status:
         text = params.status or ""
         self._validate(text, params)
+        verdict = self.moderate.screen(account, text, params.spoiler_text) if self.moderate else None
         status_id = snowflake_id(created_at)
         if idempotency_key:
             earlier = self._claim(account, idempotency_key[:128], status_id)
@@ -74,6 +84,8 @@ class PostStatus:
         self._record(account, status, parent, rendered.tags)
         self._notify(account, status, parent, mention_ids)
         TrackConversation(self.session)(status, mention_ids)
+        if self.moderate:
+            self.moderate.apply(status, verdict)
         return status
 
     def _claim(self, account: Account, key: str, status_id: int) -> Status | None:

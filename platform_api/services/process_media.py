@@ -5,7 +5,8 @@ import json
 from sqlalchemy.orm import Session
 
 from agora.settings import Settings
-from platform_api.image_processing import blurhash_of, dhash_of, preview_of, size_meta
+from platform_api.image_processing import blurhash_of, preview_of, size_meta
+from platform_api.moderation.media_hash import phash
 from platform_api.media_store import media_store
 from platform_api.tables import MediaAttachment
 from platform_api.video_processing import video_thumbnail
@@ -30,7 +31,7 @@ class ProcessMedia:
         preview, small = preview_of(frame, self.settings.media_preview_px)
         media.preview_path = f"media_attachments/{media.id}/small.jpg"
         self.store.put(media.preview_path, preview)
-        media.blurhash, media.perceptual_hash = blurhash_of(small), dhash_of(small)
+        media.blurhash, media.perceptual_hash = blurhash_of(small), phash(small)
         meta = json.loads(media.meta) if media.meta else {}
         original = size_meta(int(info["width"]), int(info["height"])) if info.get("width") else {}
         if info.get("duration"):

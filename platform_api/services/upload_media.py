@@ -9,6 +9,7 @@ from platform_api.errors import ApiError
 from platform_api.ids import snowflake_id
 from platform_api.image_processing import MediaRejected, declared_mismatch, process_image
 from platform_api.media_store import MediaStore
+from platform_api.services.check_media_blocklist import CheckMediaBlocklist
 from platform_api.tables import Account, MediaAttachment
 from platform_api.video_processing import sniff_video
 
@@ -65,6 +66,7 @@ class UploadMedia:
                                      f"{_megabytes(self.settings.max_media_bytes)} allowed for images")
         image = process_image(data, declared_type=declared_type, max_pixels=self.settings.max_image_pixels,
                               preview_px=self.settings.media_preview_px)
+        CheckMediaBlocklist(self.session, self.settings)(image.perceptual_hash)
         media.type, media.content_type = "image", image.content_type
         media.file_path = self._key(media, f"original.{image.extension}")
         media.preview_path = self._key(media, "small.jpg")

@@ -8,6 +8,7 @@ outbox like real traffic. Deterministic for a seed (content, graph and engagemen
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from agora.world_truth import like_probability
 from platform_api.db import create_schema, session_scope
 from platform_api.schemas import StatusCreate
 from platform_api.security import hash_password
+from platform_api.services.follow_account import UnfollowAccount
 from platform_api.services.import_follows import ImportFollows
 from platform_api.services.import_statuses import ImportedStatus, ImportStatuses
 from platform_api.services.post_status import PostStatus
@@ -67,6 +69,8 @@ class GenerateWorld:
         self.settings = settings
         self.config = config
         self.rng = np.random.default_rng(config.seed)
+        # Spam behaviour draws from its own stream so the rest of the world stays as it was.
+        self.spam_rng = np.random.default_rng([config.seed, 1])
         self.topics = list(TOPICS)
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.start = self.now - timedelta(days=config.days)
@@ -76,6 +80,7 @@ class GenerateWorld:
         create_schema(self.settings)
         users = self._draw_users()
         edges = self._draw_follows(users)
+        edges = self._disguise_spammers(users, edges)
         with session_scope(self.settings) as session:
             ids = self._create_accounts(session, users)
         users["account_id"] = users["username"].map(ids)
@@ -83,7 +88,9 @@ class GenerateWorld:
             follows = ImportFollows(session)([(int(users.account_id[a]), int(users.account_id[b]), t)
                                               for a, b, t in edges])
         posts = self._draw_posts(users)
+        self._blur_texts(users, posts)
         self._create_posts(users, posts)
+        self._churn_follows(users, edges)
         engagements = self._simulate_sessions(users, posts, edges)
         self._save_ground_truth(users, posts, edges)
         seconds = (datetime.now(UTC) - began).total_seconds()
@@ -128,6 +135,22 @@ class GenerateWorld:
                 edges.append((u, int(t), self.start + timedelta(seconds=float(rng.uniform(0, 3 * 86400)))))
         return edges
 
+    def _disguise_spammers(self, users: pd.DataFrame, edges: list) -> list:
+        """Spammers are not all alike, so no single signal gives them away: each has a ``skill``
+        in [0, 1]. Clumsy ones run fresh accounts, mass-follow and churn, @mention strangers and
+        re-post the same ad; skilled ones use aged (bought) accounts, keep only part of their
+        follows and hide ads among ordinary-looking posts. Normal accounts are left as drawn."""
+        rng = self.spam_rng
+        spam = users.spam.to_numpy()
+        skill = np.where(spam, rng.uniform(0.0, 1.0, size=len(users)), 0.0)
+        fresh = spam & (rng.random(len(users)) < 0.8 * (1 - skill))
+        users.loc[fresh, "created_at"] = [self.start - timedelta(days=float(d))
+                                          for d in rng.uniform(0, 10, size=int(fresh.sum()))]
+        users["spam_skill"] = skill
+        users["spam_keep_share"] = np.where(skill > 0.5, rng.uniform(0.1, 0.4, size=len(users)), 1.0)
+        users["promoter"] = ~spam & (rng.random(len(users)) < 0.04)  # brands and bloggers: links, legit
+        return [e for e in edges if not spam[e[0]] or rng.random() < users.spam_keep_share[e[0]]]
+
     def _create_accounts(self, session: Session, users: pd.DataFrame) -> dict[str, int]:
         register = RegisterAccount(session)
         shared_hash = hash_password(WORLD_PASSWORD)
@@ -167,6 +190,54 @@ class GenerateWorld:
             TEMPLATES[rng.integers(len(TEMPLATES))]
         return template.format(w1=words[0], w2=words[1], w3=words[2], tag=tags[0], tag2=tags[1],
                                n=int(rng.integers(1000)))
+
+    def _blur_texts(self, users: pd.DataFrame, posts: pd.DataFrame) -> None:
+        """Spammers re-post near-copies of their own ads (only the link changes), camouflaged
+        ones post ordinary-looking texts in between, and they often @mention random accounts.
+        Normal accounts mention each other now and then; promoters (legitimate) link to their site."""
+        rng = self.spam_rng
+        texts = posts.text.tolist()
+        last_ad: dict[int, str] = {}
+        for i, post in enumerate(posts.itertuples()):
+            author = users.iloc[post.author]
+            if post.spam and post.author in last_ad and rng.random() < 0.6 * (1 - author.spam_skill):
+                texts[i] = re.sub(r"/\d+", f"/{int(rng.integers(1000))}", last_ad[post.author])
+            elif post.spam:
+                last_ad[post.author] = texts[i]
+            if post.spam and rng.random() < 0.7 * author.spam_skill:
+                topic = TOPICS[self.topics[post.topic]]
+                words, tags = rng.choice(topic["words"], size=3, replace=False), rng.choice(topic["tags"], size=2)
+                texts[i] = TEMPLATES[rng.integers(len(TEMPLATES))].format(
+                    w1=words[0], w2=words[1], w3=words[2], tag=tags[0], tag2=tags[1])
+            if post.spam and rng.random() < 0.4 * (1 - author.spam_skill):
+                texts[i] = f"@{users.username[int(rng.integers(1, len(users)))]} {texts[i]}"
+            elif not post.spam and rng.random() < 0.05:
+                texts[i] = f"@{users.username[int(rng.integers(1, len(users)))]} {texts[i]}"
+            if author.promoter and rng.random() < 0.6:
+                texts[i] = f"{texts[i]} More on my site: https://{author.username}.example/p/{int(rng.integers(100))}"
+        posts["text"] = texts
+
+    def _churn_follows(self, users: pd.DataFrame, edges: list) -> None:
+        """Follow churn: spammers drop many of whom they followed once the follow-back window
+        has passed (``account.unfollowed`` events, stamped now: after the simulated sessions,
+        which — like the saved ground truth — see the graph before the churn); a few normal
+        accounts (never the demo account) tidy up too."""
+        rng = self.spam_rng
+        spam = users.spam.to_numpy()
+        drop_share = np.where(spam, rng.uniform(0.0, 0.8, size=len(users)) * (1 - users.spam_skill.to_numpy()),
+                              np.where(rng.random(len(users)) < 0.15, rng.uniform(0.05, 0.4, size=len(users)), 0.0))
+        drop_share[0] = 0.0  # the demo account keeps its curated follows
+        dropped = [e for e in edges if rng.random() < drop_share[e[0]]]
+        if not dropped:
+            return
+        with session_scope(self.settings) as session:
+            unfollow = UnfollowAccount(session, self.settings)
+            accounts = {}
+            for a, b, _ in dropped:
+                for k in (a, b):
+                    if k not in accounts:
+                        accounts[k] = session.get(Account, int(users.account_id[k]))
+                unfollow(accounts[a], accounts[b])
 
     def _create_posts(self, users: pd.DataFrame, posts: pd.DataFrame) -> None:
         status_ids: list[int] = []

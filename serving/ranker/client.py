@@ -20,10 +20,12 @@ class RankerClient:
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
 
     def score(self, viewer_id: int, status_ids: Sequence[int], author_ids: Sequence[int],
-              ages_seconds: Sequence[float]) -> tuple[list[float], str]:
-        """One score per candidate, in order, and the model that produced them ("ranker/<version>")."""
+              ages_seconds: Sequence[float], alias: str = "champion") -> tuple[list[float], str]:
+        """One score per candidate, in order, and the model that produced them ("ranker/<version>");
+        ``alias`` picks the registered model (``champion``, or ``challenger`` in an experiment)."""
         payload = {"viewer_id": int(viewer_id), "status_ids": [int(s) for s in status_ids],
-                   "author_ids": [int(a) for a in author_ids], "ages_seconds": [float(a) for a in ages_seconds]}
+                   "author_ids": [int(a) for a in author_ids], "ages_seconds": [float(a) for a in ages_seconds],
+                   "alias": alias}
         try:
             response = self._http.post("/score", json=payload)
         except httpx.TimeoutException as exc:

@@ -29,7 +29,8 @@ EXPECTED = {
         "retries": 2,
         "upstream": {
             "export_outbox_to_lake": [],
-            "build_feature_tables": ["export_outbox_to_lake"],
+            "push_post_counters": ["export_outbox_to_lake"],
+            "build_feature_tables": ["push_post_counters"],
             "apply_feature_definitions": ["build_feature_tables"],
             "materialize_online_features": ["apply_feature_definitions"],
         },
@@ -38,15 +39,27 @@ EXPECTED = {
         "schedule": "@daily",
         "retries": 1,
         "upstream": {
-            "train_ranker": [],
+            "build_training_sets": [],
+            "train_ranker": ["build_training_sets"],
             "evaluate_ranker": ["train_ranker"],
-            "reload_serving": ["train_ranker"],
+            "train_suggest": ["build_training_sets"],
+            "reload_serving": ["train_ranker", "train_suggest"],
         },
+    },
+    "agora_index_rebuild": {
+        "schedule": "0 3 * * *",
+        "retries": 2,
+        "upstream": {"train_retrieval": [], "build_retrieval_index": ["train_retrieval"]},
+    },
+    "agora_trends": {
+        "schedule": "*/10 * * * *",
+        "retries": 1,
+        "upstream": {"compute_trends": [], "compute_post_analytics": ["compute_trends"]},
     },
 }
 
 #: Dumps what the assertions need as JSON on the last stdout line.
-PENDING = {"agora_trends": "pipeline trends", "agora_index_rebuild": "index build"}
+PENDING: dict[str, str] = {}
 
 PROBE = r"""
 import json, sys

@@ -44,6 +44,19 @@ def test_load_csv_and_split_are_stratified_and_deterministic(small_csv):
     assert normalize_text("RT @someone: a &amp; b\n http://t.co/x") == "RT @user: a & b http"
 
 
+def test_vote_targets_are_annotator_shares_or_one_hot(small_csv):
+    from models.moderation.data import VOTE_COLUMNS, load_csv, vote_targets
+
+    frame = load_csv(small_csv)
+    shares = vote_targets(frame)
+    votes = frame[list(VOTE_COLUMNS)].to_numpy(float)
+    assert np.allclose(shares, votes / frame[["count"]].to_numpy(float))
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    assert (shares.argmax(axis=1) == frame["label"].to_numpy()).mean() > 0.95  # the label is the majority vote
+    without_votes = vote_targets(frame.drop(columns=list(VOTE_COLUMNS)))
+    assert np.array_equal(without_votes, np.eye(3)[frame["label"].to_numpy()])
+
+
 def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
     from mlflow import MlflowClient
 
@@ -64,6 +77,9 @@ def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
                 GATE_METRIC, "val_crossfit_weighted_f1", "train_seconds"):
         assert key in run.data.metrics
     assert run.data.params["epochs"] == "1" and run.data.params["n_train"] == "96"
+    assert run.data.params["soft_labels"] == "True" and "ngram_weight" in run.data.params
+    for key in ("val_encoder_crossfit_hate_f1", "val_ngram_crossfit_hate_f1", "ngram_fit_seconds"):
+        assert key in run.data.metrics
 
     # evaluate --json: exactly one JSON object on stdout, scored by the champion.
     assert main(["moderation", "evaluate", "--data", str(val_csv), "--json"]) == 0
@@ -84,6 +100,9 @@ def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
     moderator = TextModerator.load(champion_uri(MODEL_NAME))
     probs = moderator.predict_proba(["have a nice day", "RT @x: some text &amp; more"])
     assert probs.shape == (2, 3) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    # The n-gram member travels inside the registered model; its weight comes from the run.
+    assert moderator.ngram is not None
+    assert moderator.ngram_weight == pytest.approx(float(run.data.params["ngram_weight"]))
 
     # A second, smaller training: the gate compares both on the same validation rows.
     assert main(["moderation", "train", "--data", str(small_csv), "--max-rows", "32", "--epochs", "1", "--max-length", "48",

@@ -1,9 +1,11 @@
-"""The ranker: model and preprocessing units, the labelled dataset, and training → MLflow registry
-→ promotion gate, on the synthetic world's lake and Feast features."""
+"""The multi-task ranker: model and preprocessing units, the labelled dataset, training → MLflow
+registry → promotion gate, score weights, and ``agora evaluate ranker --json``, on the synthetic
+world's lake and Feast features."""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -14,7 +16,7 @@ import torch
 import ml_chain
 from agora.events import EventType
 from models.ranker.dataset import LABEL_WINDOW, labelled_impressions
-from models.ranker.model import Ranker, RankerConfig
+from models.ranker.model import HEADS, Ranker, RankerConfig
 from models.ranker.predictor import MODEL_NAME, RankerPredictor, load_registered
 from models.ranker.preprocessing import FeaturePreprocessor
 
@@ -24,11 +26,30 @@ def chain(tmp_path_factory):
     return ml_chain.chain(tmp_path_factory).ranker()
 
 
-def test_ranker_maps_a_batch_of_features_to_probabilities():
+def test_ranker_maps_a_batch_of_features_to_one_probability_per_head():
     model = Ranker(RankerConfig(n_features=5, hidden=(8, 4)))
     probabilities = model.predict_proba(torch.randn(16, 5))
-    assert probabilities.shape == (16,)
+    assert HEADS == ("like", "reply", "repost", "click", "negative")
+    assert probabilities.shape == (16, len(HEADS))
     assert bool(((probabilities > 0) & (probabilities < 1)).all())
+
+
+def test_score_weights_from_the_config_decide_the_order():
+    """Σ wᵢ·pᵢ: a post likely to be liked but also likely to be hidden ranks first without a
+    negative weight, and last once the negative head weighs -20 likes."""
+    prep = FeaturePreprocessor(["a"], [], [0.0], [1.0])
+    probabilities = np.array([[0.5, 0.0, 0.0, 0.0, 0.10],    # liked, but often hidden
+                              [0.3, 0.0, 0.0, 0.0, 0.00],
+                              [0.3, 0.05, 0.0, 0.0, 0.00]])  # the same, and sometimes replied to
+    def order(weights):
+        predictor = RankerPredictor(Ranker(RankerConfig(n_features=1, head_weights=weights)), prep, "ranker_v2")
+        scores = predictor.combine(probabilities)
+        assert (scores >= 0).all()  # shifted so the feed's multiplicative discounts push down
+        return list(np.argsort(-scores, kind="stable"))
+
+    assert order({"like": 1.0})[0] == 0
+    assert order({"like": 1.0, "negative": -20.0})[-1] == 0
+    assert order({"like": 1.0, "reply": 4.0, "negative": -20.0}) == [2, 1, 0]
 
 
 def test_preprocessor_logs_counts_standardises_and_reads_feast_nulls_as_zero():
@@ -54,6 +75,9 @@ def test_label_is_a_like_of_that_status_within_a_day_of_the_impression(chain):
     # Impressions whose 24 h are not over yet have no final label and are left out.
     assert rows["event_timestamp"].max() <= lake["occurred_at"].max() - LABEL_WINDOW
     assert 0.03 < rows["label"].mean() < 0.5
+    assert (rows["label"] == rows["label_like"]).all()
+    for head in HEADS:  # every head has positives and negatives in this world
+        assert 0 < rows[f"label_{head}"].mean() < 0.6, head
 
 
 def test_training_registers_the_first_model_as_champion(chain):
@@ -63,17 +87,26 @@ def test_training_registers_the_first_model_as_champion(chain):
     assert result.promoted and result.alias == "champion" and result.champion_version is None
     assert result.metrics["val_auc"] > 0.7, result.metrics
     assert 0 < result.metrics["val_log_loss"] < 0.6
+    for head in HEADS:  # every head is trained and measured: AUC, log loss, calibration
+        for metric in ("auc", "log_loss", "ece"):
+            value = result.metrics[f"val_{metric}_{head}"]
+            assert math.isfinite(value) and value >= 0, (head, metric, value)
+        assert result.metrics[f"val_auc_{head}"] > 0.5, (head, result.metrics)
+    assert 0 < result.metrics["val_ndcg_20"] <= 1
     client = MlflowClient(tracking_uri=chain.settings.mlflow_uri, registry_uri=chain.settings.mlflow_uri)
     assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == result.version
     run = client.get_run(result.run_id)
-    assert run.data.params["feature_service"] == "ranker_v1"
+    assert run.data.params["feature_service"] == "ranker_v2"
+    assert run.data.metrics["val_ece_negative"] == pytest.approx(result.metrics["val_ece_negative"])
     assert run.data.metrics["val_auc"] == pytest.approx(result.metrics["val_auc"])
 
     predictor, version = load_registered(chain.settings)
     assert version == result.version and predictor.name == f"ranker/{version}"
     assert predictor.feature_names == result.feature_names and "va_following" in predictor.feature_names
-    # Everything serving needs travels with the model.
-    assert predictor.feature_service == "ranker_v1"
+    assert {"topic_like_rate", "topic_cosine", "live_likes"} <= set(predictor.feature_names)
+    # Everything serving needs travels with the model: heads and score weights included.
+    assert predictor.feature_service == "ranker_v2"
+    assert predictor.heads == HEADS and predictor.model.config.head_weights["negative"] < 0
     assert len(predictor.preprocessor.mean) == len(predictor.feature_names)
 
 
@@ -108,7 +141,43 @@ def test_a_worse_model_is_registered_but_stays_challenger(chain):
 
 def test_predictor_round_trips_through_a_directory(tmp_path):
     prep = FeaturePreprocessor(["a", "b_rate"], ["a"], [1.0, 0.5], [2.0, 0.1])
-    predictor = RankerPredictor(Ranker(RankerConfig(n_features=2, hidden=(4,))), prep, "ranker_v1")
+    predictor = RankerPredictor(Ranker(RankerConfig(n_features=2, hidden=(4,), head_weights={"like": 2.0})),
+                                prep, "ranker_v2")
     loaded = RankerPredictor.load(predictor.save(tmp_path / "ranker"))
     columns = {"a": [0, 10], "b_rate": [0.4, 0.6]}
-    assert np.allclose(loaded.predict(columns), predictor.predict(columns))
+    assert np.allclose(loaded.predict_heads(columns), predictor.predict_heads(columns))
+    assert np.allclose(loaded.score(columns), 2.0 * predictor.predict(columns))
+
+
+def _write_world_truth(settings, world: ml_chain.World) -> None:
+    """The test world's ground truth in ``agora.world_truth``'s format: one topic everybody
+    likes, popular authors' posts of high quality, the follow graph as written."""
+    out = settings.home / "world"
+    out.mkdir(parents=True, exist_ok=True)
+    posts = [r for r in world.rows if r["event_type"] == str(EventType.STATUS_CREATED)]
+    follows = [r for r in world.rows if r["event_type"] == str(EventType.FOLLOWED)]
+    pd.DataFrame({"account_id": list(ml_chain.ACCOUNTS), "interest_all": 1.0, "spam": False}) \
+        .to_parquet(out / "users.parquet")
+    pd.DataFrame({"status_id": [r["status_id"] for r in posts], "author_id": [r["author_id"] for r in posts],
+                  "topic": 0, "quality": [1.0 if r["author_id"] in ml_chain.POPULAR_AUTHORS else 0.2 for r in posts],
+                  "spam": False}).to_parquet(out / "posts.parquet")
+    pd.DataFrame({"account_id": [r["actor_id"] for r in follows],
+                  "target_account_id": [r["target_account_id"] for r in follows]}).to_parquet(out / "follows.parquet")
+    (out / "world.json").write_text(json.dumps({"topics": ["all"]}))
+
+
+def test_evaluate_ranker_prints_ndcg_against_baselines_and_auc_per_head(chain, capsys):
+    from agora.cli import main
+
+    _write_world_truth(chain.settings, chain.world)
+    with ml_chain.home_env(chain.settings):
+        assert main(["evaluate", "ranker", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+
+    assert set(result["ndcg@20"]) == {"model", "chronological", "popularity"}
+    assert all(0 < v <= 1 for v in result["ndcg@20"].values())
+    assert set(result["auc"]) >= {"like", "reply", "repost", "negative"}
+    assert all(0 < result["auc"][head] < 1 for head in ("like", "reply", "repost", "negative"))
+    # This world's truth favours popular authors, which the model has learnt and the clock has not.
+    assert result["ndcg@20"]["model"] > result["ndcg@20"]["chronological"]
+    assert result["model"] == f"ranker/{chain.results['ranker'].version}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -127,3 +129,34 @@ def test_run_writes_point_in_time_tables_for_feast(chain):
     popular = latest.loc[latest.index.isin(ml_chain.POPULAR_AUTHORS), "author_like_rate"]
     others = latest.loc[~latest.index.isin(ml_chain.POPULAR_AUTHORS), "author_like_rate"]
     assert popular.min() > others.median()
+
+
+def test_post_counters_and_topic_vectors_count_what_happened_so_far(spark):
+    tags = json.dumps({"tags": ["Climbing"]})
+    rows = [(1, str(EventType.STATUS_CREATED), at(0.1), AUTHOR, STATUS, AUTHOR, None, tags),
+            event(2, EventType.IMPRESSION, at(0.2), VIEWER, STATUS, AUTHOR),
+            event(3, EventType.FAVOURITED, at(0.25), VIEWER, STATUS, AUTHOR),
+            event(4, EventType.IMPRESSION, at(1.5), OTHER_VIEWER, STATUS, AUTHOR)]
+    schema = ("event_id long, event_type string, occurred_at timestamp, actor_id long, status_id long, "
+              "author_id long, target_account_id long, payload string")
+    events = spark.createDataFrame(rows, schema)
+
+    # Counters: one row per moment they change, stamped with it (exact for point-in-time joins).
+    counters = collect(features.transform_post_counters(events), "status_id", STATUS)
+    assert counters["event_timestamp"].tolist() == [at(0.1), at(0.2), at(0.25), at(1.5)]
+    assert counters["live_impressions"].tolist() == [0, 1, 1, 2]
+    assert counters["live_likes"].tolist() == [0, 0, 1, 1]
+
+    # Topic vectors: the tag's bucket (crc32 of the lower-cased tag) counts, nothing else does.
+    bucket = zlib.crc32(b"climbing") % features.TOPIC_BUCKETS
+    post = features.transform_post_topics(events).toPandas()
+    assert post["post_topic_buckets"].map(list).tolist() == [[bucket]]
+    viewer = collect(features.transform_viewer_topics(events), "viewer_id", VIEWER)
+    assert sum(viewer.loc[0, "viewer_topic_impressions"]) == 0  # birth row: before anything happened
+    day0 = viewer.loc[1]
+    assert day0["event_timestamp"] == at(1) - timedelta(microseconds=1)
+    assert day0["viewer_topic_impressions"][bucket] == day0["viewer_topic_likes"][bucket] == 1
+    assert sum(day0["viewer_topic_impressions"]) == sum(day0["viewer_topic_likes"]) == 1
+    assert len(day0["viewer_topic_likes"]) == features.TOPIC_BUCKETS and sum(day0["viewer_topic_posts"]) == 0
+    author = collect(features.transform_author_topics(events), "author_id", AUTHOR)
+    assert author.iloc[-1]["author_topic_posts"][bucket] == 1

@@ -71,6 +71,10 @@ def test_friends_of_friends_then_most_followed_with_exclusions(database_url, set
         assert [(names[g.account.id], g.sources) for g in found] == [
             ("y", ("friends_of_friends",)), ("z", ("friends_of_friends",)), ("x", ("friends_of_friends",)),
             ("popular", ("most_followed",))]
+        assert [g.why for g in found] == [
+            ("followed by @hub, @s1 and 1 other you follow",), ("followed by @s1, whom you follow",),
+            ("followed by @hub, whom you follow",), ("popular on Agora",)]
+        assert all(g.model is None and g.score is None for g in found)  # no model service: the fallback chose
         assert [names[g.account.id] for g in SuggestAccounts(s)(s.get(Account, viewer_id), limit=2)] == ["y", "z"]
         newcomer = RegisterAccount(s)(username="newcomer", email="n@example.org", password="not-checked",
                                       password_hash="unused")

@@ -3,6 +3,7 @@ called over HTTP with the client the API's feed uses."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import statistics
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,17 +130,29 @@ def test_score_returns_one_score_per_candidate_in_order(service, chain, candidat
           f"1 candidate median {statistics.median(single) * 1000:.0f} ms")
 
     assert model == f"ranker/{chain.results['ranker'].version}"
-    assert len(scores) == len(candidates["status_ids"]) and all(0.0 < s < 1.0 for s in scores)
+    assert len(scores) == len(candidates["status_ids"]) and all(math.isfinite(s) for s in scores)
     assert reversed_scores == pytest.approx(scores[::-1], abs=1e-6)
     frame = pd.DataFrame({"author": candidates["author_ids"], "score": scores})
     popular = frame["author"].isin(ml_chain.POPULAR_AUTHORS)
-    assert frame.loc[popular, "score"].mean() > 2 * frame.loc[~popular, "score"].mean()
+    assert frame.loc[popular, "score"].mean() > frame.loc[~popular, "score"].mean() + 0.1
+
+
+def test_score_carries_each_heads_probability_and_their_weighted_sum(service, chain, candidates):
+    predictor, _ = load_registered(chain.settings)
+    payload = {"viewer_id": ml_chain.ACCOUNTS[20], "status_ids": candidates["status_ids"][:50],
+               "author_ids": candidates["author_ids"][:50], "ages_seconds": candidates["ages_seconds"][:50]}
+    body = httpx.post(service["url"] + "/score", json=payload, timeout=30).json()
+
+    assert list(body["heads"]) == list(predictor.heads)
+    probabilities = np.array([body["heads"][h] for h in predictor.heads]).T
+    assert probabilities.shape == (50, len(predictor.heads)) and ((probabilities > 0) & (probabilities < 1)).all()
+    assert body["scores"] == pytest.approx(predictor.combine(probabilities).tolist(), abs=1e-9)
 
 
 def test_unknown_entities_and_empty_requests_still_score(service):
     with RankerClient(service["url"], timeout_s=30) as client:
         scores, _ = client.score(999_999, [123_456_789], [888_888], [30.0])
-        assert len(scores) == 1 and 0.0 < scores[0] < 1.0
+        assert len(scores) == 1 and math.isfinite(scores[0])
         assert client.score(ml_chain.ACCOUNTS[0], [], [], [])[0] == []
 
 

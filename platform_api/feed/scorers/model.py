@@ -26,6 +26,7 @@ class ModelScorer:
                 status_ids=candidates[F.STATUS_ID].astype(int).tolist(),
                 author_ids=candidates[F.AUTHOR_ID].astype(int).tolist(),
                 ages_seconds=(query.now - candidates[F.CREATED_AT]).clip(lower=0).astype(float).tolist(),
+                alias=query.ranker_alias,
             )
         except Exception as exc:  # noqa: BLE001 - any ranker failure means: fall back
             raise StageFailed(f"ranker unavailable: {exc.__class__.__name__}: {exc}") from exc

@@ -1,8 +1,12 @@
-"""Daily: rebuild the candidate-retrieval index from the newest embeddings.
+"""Daily: retrain the two-tower retrieval model, then rebuild the candidate-retrieval index.
 
 | task | command | what it does |
 | --- | --- | --- |
-| `build_retrieval_index` | `agora index build` | rebuilds the ANN index serving retrieves candidates from |
+| `train_retrieval` | `agora train retrieval` | trains on the lake's engagements; promoted only if not worse (held-out recall@100) |
+| `build_retrieval_index` | `agora index build` | embeds the recent posts with the champion into the FAISS index; reloads the service |
+
+Between rebuilds, `agora index update` adds new posts above the index watermark (cheap; run it
+as often as posts should become retrievable).
 
 Runs once a day after training has had time to finish (03:00 UTC; the daily training starts at
 00:00 and has a 4-hour run timeout, so an index can be built from embeddings that are at most a
@@ -30,5 +34,8 @@ with DAG(
     tags=["agora", "retrieval", "index"],
     doc_md=__doc__,
 ):
-    agora_task("build_retrieval_index", "index build", timeout=timedelta(minutes=90),
-               doc="rebuild the retrieval index from the newest embeddings")
+    train = agora_task("train_retrieval", "train retrieval", timeout=timedelta(minutes=60),
+                       doc="train the two-tower model; the gate decides champion or challenger")
+    build = agora_task("build_retrieval_index", "index build", timeout=timedelta(minutes=50),
+                       doc="rebuild the retrieval index from the newest embeddings")
+    train >> build

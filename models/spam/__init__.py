@@ -1,0 +1,1 @@
+"""Spam accounts: a gradient-boosted classifier over behavioural features from the lake."""

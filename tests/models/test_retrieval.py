@@ -1,0 +1,87 @@
+"""The two-tower retrieval model and its FAISS index, on a generated world: training logs
+held-out recall against popularity and registers a champion; the index holds every recent
+post, matches exact search, and grows with ``agora index update``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import retrieval_chain
+from agora.cli import main
+from ml_chain import home_env
+from models.retrieval.index import PostIndex
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    return retrieval_chain.retrieval_chain(tmp_path_factory)
+
+
+def test_training_registers_a_champion_that_beats_chance(chain):
+    from mlflow import MlflowClient
+
+    from models.retrieval.predictor import load_registered
+
+    result, metrics = chain.train_result, chain.train_result.metrics
+    assert result.alias == "champion" and result.champion_version is None
+    assert metrics["eval_viewers"] > 50 and metrics["eval_pool"] > 300
+    chance = 100 / metrics["eval_pool"]
+    assert metrics["model_recall_at_100"] > 1.5 * chance
+    assert metrics["model_recall_at_10"] <= metrics["model_recall_at_50"] <= metrics["model_recall_at_100"]
+    assert 0 < metrics["popularity_recall_at_100"] <= 1
+    predictor, version = load_registered(chain.settings)
+    assert version == result.version
+    run = MlflowClient().get_run(MlflowClient().get_model_version("retrieval", version).run_id)
+    assert run.data.metrics["model_recall_at_100"] == pytest.approx(metrics["model_recall_at_100"])
+    vectors = predictor.post_vectors(np.zeros((2, 384), dtype=np.float32), [1, 2], [["climbing"], []])
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-5)
+
+
+def test_the_index_holds_recent_posts_and_matches_exact_search(chain):
+    from platform_api.db import session_scope
+    from platform_api.repositories import post_catalog
+    from platform_api.ids import utcnow
+    from datetime import timedelta
+
+    index = PostIndex.load(chain.settings.index_dir)
+    with session_scope(chain.settings) as session:
+        posts = post_catalog.indexable_posts(session, since=utcnow() - timedelta(days=chain.settings.index_days))
+    assert index.meta.count == len(posts) > 1000
+    assert index.meta.watermark == posts["status_id"].max()
+    assert index.meta.model == f"retrieval/{chain.train_result.version}"
+    assert index.meta.quality["recall@100"] >= 0.95
+    assert len(index.history.viewer_ids) > 100
+
+
+def test_index_update_adds_new_posts_above_the_watermark(chain):
+    from platform_api.db import session_scope
+    from platform_api.schemas import StatusCreate
+    from platform_api.services.post_status import PostStatus
+    from platform_api.tables import Account
+
+    from models.retrieval.build_index import _post_vectors
+    from models.retrieval.predictor import load_registered
+
+    before = PostIndex.load(chain.settings.index_dir)
+    with session_scope(chain.settings) as session:
+        author = session.get(Account, int(before.history.viewer_ids[0]))
+        status = PostStatus(session, chain.settings)(author, StatusCreate(
+            status="Sent my granite project at the crag today #climbing #bouldering"))
+        session.flush()
+        new_id = status.id
+    with home_env(chain.settings):
+        assert main(["index", "update"]) == 0
+        assert main(["index", "update"]) == 0          # nothing new the second time
+    after = PostIndex.load(chain.settings.index_dir)
+    assert after.meta.count == before.meta.count + 1 and after.meta.watermark == new_id
+    predictor, _ = load_registered(chain.settings)
+    import pandas as pd
+
+    vector = _post_vectors(chain.settings, predictor, pd.DataFrame({
+        "status_id": [new_id], "author_id": [author.id], "text": ["unused: cached"],
+        "tags": [["climbing", "bouldering"]]}))
+    _, ids = after.search(vector, 5)
+    assert ids[0][0] == new_id
