@@ -5,6 +5,7 @@
 | `build_training_sets` | `agora pipeline training-sets` | PySpark: the days of the lake that changed → `lake/training/{ranker,follows,moderation}/date=` Parquet (labelled impressions, follows with their time split, moderator decisions) |
 | `train_ranker` | `agora train ranker` | builds its training set (every impression in the lake, labelled per head, with point-in-time Feast `ranker_v2` features), trains, evaluates on the newest 20% of the time span, registers `ranker/<n>` in MLflow and moves `@champion` to it only if it is not worse than the current champion on the same validation rows (otherwise `@challenger`) |
 | `evaluate_ranker` | `agora evaluate ranker --json` | NDCG@20 of `@champion` vs chronological and popularity order, and AUC, on the held-out slice. Scores against the synthetic world's ground truth (`$AGORA_HOME/world/`), so it is *skipped* where there is none |
+| `build_friends_of_friends` | `agora pipeline graph` | PySpark: the lake's follow graph → top-100 friends-of-friends per account by Adamic-Adar, with the accounts in between (`lake/graph/friends_of_friends`) |
 | `train_suggest` | `agora train suggest` | follow suggestions: the lake's follow graph, time split (graph at the 60% quantile of follow times → the follows after it), registers `follow-suggest/<n>`, `@champion` only if its AUC on the same evaluation pairs is not worse |
 | `reload_serving` | `agora serve reload` | the running model services (ranker, follow-suggest, …) load their current `@champion` (no-op if none runs) |
 
@@ -49,5 +50,8 @@ with DAG(
     train_suggest = agora_task("train_suggest", "train suggest", timeout=timedelta(hours=1),
                                doc="train and register follow-suggest; promote to @champion if not worse")
 
+    friends_of_friends = agora_task("build_friends_of_friends", "pipeline graph", timeout=timedelta(minutes=45),
+                                    doc="friends-of-friends candidates, top K per account, from the follow graph")
+
     training_sets >> train_ranker >> [evaluate_ranker, reload_serving]
-    training_sets >> train_suggest >> reload_serving
+    [training_sets, friends_of_friends] >> train_suggest >> reload_serving

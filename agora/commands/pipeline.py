@@ -30,6 +30,11 @@ def register(subparsers) -> None:
     features.add_argument("--master", default=None, help="Spark master URL (default: AGORA_SPARK_MASTER, local[*])")
     features.set_defaults(handler=_features)
 
+    graph = sub.add_parser("graph", help="Friends-of-friends candidates (Adamic-Adar), top K per account (Spark).")
+    graph.add_argument("--master", default=None, help="Spark master URL (default: AGORA_SPARK_MASTER, local[*])")
+    graph.add_argument("--top-k", type=int, default=100)
+    graph.set_defaults(handler=_graph)
+
     decisions = sub.add_parser("moderation-decisions",
                                help="Moderators' labelled decisions in the lake → a Davidson-format training CSV.")
     decisions.set_defaults(handler=_moderation_decisions)
@@ -73,6 +78,18 @@ def _features(args: argparse.Namespace) -> int:
     for table, rows in features.run(settings, master=args.master).items():
         print(f"{table}: {rows} rows", file=sys.stderr)
     print(f"feature tables in {settings.feature_tables_dir} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from agora.settings import get_settings
+    from pipelines import graph
+
+    started = time.perf_counter()
+    settings = get_settings()
+    rows = graph.run(settings, master=args.master, top_k=args.top_k)
+    print(f"friends of friends: {rows} rows in {graph.graph_dir(settings)} ({time.perf_counter() - started:.1f} s)",
+          file=sys.stderr)
     return 0
 
 
