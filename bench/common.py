@@ -67,6 +67,24 @@ def machine_info() -> dict:
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
+def timed_calls(call, n: int, concurrency: int = 1, warmup: int = 10) -> tuple[list[float], float]:
+    """``call(i)`` for i in 0..n-1 on ``concurrency`` threads after ``warmup`` unmeasured calls:
+    each call's latency (s) and the wall time of the measured ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> float:
+        started = time.perf_counter()
+        call(i)
+        return time.perf_counter() - started
+
+    for i in range(warmup):
+        one(i)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = list(pool.map(one, range(n)))
+    return latencies, time.perf_counter() - started
+
+
 def latency_summary(seconds: list[float], wall: float | None = None) -> dict:
     ms = np.asarray(seconds) * 1000
     out = {"n": int(len(ms)), "p50_ms": round(float(np.percentile(ms, 50)), 2),

@@ -15,12 +15,11 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
-from bench.common import latency_summary, save_result
+from bench.common import latency_summary, save_result, timed_calls
 
 HOME = Path(__file__).resolve().parent / ".home-moderation"
 REQUESTS = int(os.environ.get("BENCH_MODERATION_REQUESTS", "300"))
@@ -48,28 +47,14 @@ def _ensure_champion() -> None:
                     "--no-progress"], check=True)
 
 
-def _timed(call, n: int, concurrency: int = 1) -> tuple[list[float], float]:
-    def one(i: int) -> float:
-        started = time.perf_counter()
-        call(i)
-        return time.perf_counter() - started
-
-    for i in range(20):  # warm-up
-        one(i)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = list(pool.map(one, range(n)))
-    return latencies, time.perf_counter() - started
-
-
 def _classify_load(url: str) -> dict:
     client = httpx.Client(base_url=url, timeout=30)
 
     def classify(i: int) -> None:
         client.post("/classify", json={"texts": [TEXTS[i % len(TEXTS)]]}).raise_for_status()
 
-    single, single_wall = _timed(classify, REQUESTS)
-    concurrent, concurrent_wall = _timed(classify, REQUESTS, CONCURRENCY)
+    single, single_wall = timed_calls(classify, REQUESTS, warmup=20)
+    concurrent, concurrent_wall = timed_calls(classify, REQUESTS, CONCURRENCY, warmup=20)
     return {"one_caller": latency_summary(single, single_wall),
             f"{CONCURRENCY}_callers_batched": latency_summary(concurrent, concurrent_wall)}
 
@@ -82,7 +67,7 @@ def _in_process() -> dict:
 
     torch.set_num_threads(1)
     moderator = TextModerator.load()
-    latencies, wall = _timed(lambda i: moderator.classify([TEXTS[i % len(TEXTS)]]), REQUESTS)
+    latencies, wall = timed_calls(lambda i: moderator.classify([TEXTS[i % len(TEXTS)]]), REQUESTS, warmup=20)
     return latency_summary(latencies, wall)
 
 
@@ -93,7 +78,7 @@ def _post_load(api_url: str, token: str) -> dict:
         response = client.post("/api/v1/statuses", json={"status": f"{TEXTS[i % len(TEXTS)]} ({i})"})
         response.raise_for_status()
 
-    latencies, wall = _timed(post, REQUESTS)
+    latencies, wall = timed_calls(post, REQUESTS, warmup=20)
     return latency_summary(latencies, wall)
 
 

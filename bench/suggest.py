@@ -14,12 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
-from bench.common import latency_summary, save_result
+from bench.common import latency_summary, save_result, timed_calls
 
 HOME = Path(os.environ.get("BENCH_SUGGEST_HOME", Path(__file__).resolve().parent / ".home-suggest"))
 VIEWERS = int(os.environ.get("BENCH_SUGGEST_VIEWERS", "200"))
@@ -59,20 +58,6 @@ def _viewers(settings) -> list[tuple[int, list[int], str]]:
                  IssueToken(session)(application=None, account=a, scopes="read")[0]) for a in accounts]
 
 
-def _timed(call, n: int, concurrency: int = 1) -> tuple[list[float], float]:
-    def one(i: int) -> float:
-        started = time.perf_counter()
-        call(i)
-        return time.perf_counter() - started
-
-    for i in range(10):  # warm-up
-        one(i)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = list(pool.map(one, range(n)))
-    return latencies, time.perf_counter() - started
-
-
 def _api_load(api_url: str, viewers) -> dict:
     client = httpx.Client(base_url=api_url, timeout=30)
 
@@ -80,7 +65,7 @@ def _api_load(api_url: str, viewers) -> dict:
         token = viewers[i % len(viewers)][2]
         client.get("/api/v2/suggestions?limit=40", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
 
-    latencies, wall = _timed(get, len(viewers))
+    latencies, wall = timed_calls(get, len(viewers))
     return latency_summary(latencies, wall)
 
 
@@ -115,14 +100,14 @@ def main() -> None:
             viewer, follows, _ = viewers[i % len(viewers)]
             client.suggest(viewer, follows, follows[-5:], limit=100)
 
-        suggest_latencies, suggest_wall = _timed(suggest, len(viewers))
+        suggest_latencies, suggest_wall = timed_calls(suggest, len(viewers))
         score_client = httpx.Client(base_url=settings.suggest_url, timeout=30)
 
         def score(i: int) -> None:
             pairs = [[viewers[i % len(viewers)][0], v[0]] for v in viewers[:50]]
             score_client.post("/score", json={"pairs": pairs}).raise_for_status()
 
-        score_latencies, score_wall = _timed(score, len(viewers), CONCURRENCY)
+        score_latencies, score_wall = timed_calls(score, len(viewers), CONCURRENCY)
         with_model = _api_load(settings.api_url, viewers)
         service = group.processes["suggest"]
         os.killpg(service.pid, signal.SIGTERM)
