@@ -5,6 +5,11 @@
   streams for public posts that may reach out of network, and ``conversation`` to the
   participants' direct streams for direct messages.
 - ``DeliverDelete``: ``delete`` wherever the status could have been seen.
+
+User streams are published to only for accounts with a stream open (``hub.presence``), as
+Mastodon checks ``subscribed:timeline:<id>`` before it publishes: a message on a channel no
+one listens to is dropped anyway, and a 100k-follower author would otherwise publish 100k
+messages that every API worker's listener must read.
 - ``DeliverNotification``: ``notification`` to the recipient's user streams.
 
 Every message carries ``account_ids`` (author, mentioned, replied-to and reblogged accounts)
@@ -39,16 +44,18 @@ def _related_accounts(session: Session, status: Status) -> list[int]:
     return sorted(ids)
 
 
-def _user_recipients(session: Session, status: Status) -> set[int]:
-    """The author and the followers whose home this status would reach (private included)."""
+def _online_user_recipients(session: Session, status: Status, presence) -> set[int]:
+    """The author and the followers whose home this status would reach (private included),
+    among those with a stream open."""
     followers = audiences.follower_ids(session, account_id=status.account_id,
                                        reblogs_only=status.reblog_of_id is not None)
-    hiding = audiences.hiding_account_ids(session, account_id=status.account_id, among=followers)
+    online = presence.online([status.account_id, *followers])
+    hiding = audiences.hiding_account_ids(session, account_id=status.account_id, among=online)
     if status.reblog_of_id:
         original = session.get(Status, status.reblog_of_id)
         if original is not None:
-            hiding |= audiences.hiding_account_ids(session, account_id=original.account_id, among=followers)
-    return ({status.account_id} | set(followers)) - hiding
+            hiding |= audiences.hiding_account_ids(session, account_id=original.account_id, among=online)
+    return online - hiding
 
 
 def _public_channels(session: Session, status: Status) -> list[str]:
@@ -88,10 +95,9 @@ class DeliverStatus:
         message = {"event": event,
                    "payload": json.dumps(StatusPresenter(self.session, self.settings, None).render_one(status)),
                    "account_ids": _related_accounts(self.session, status)}
-        targets = [channels.user(a) for a in _user_recipients(self.session, status)]
+        targets = [channels.user(a) for a in sorted(_online_user_recipients(self.session, status, self.hub.presence))]
         targets += _public_channels(self.session, status)
-        for channel in targets:
-            self.hub.publish(channel, message)
+        self.hub.publish_many(targets, message)
         return len(targets)
 
     def _direct(self, status: Status) -> int:
@@ -120,14 +126,12 @@ class DeliverDelete:
             return 0
         recipients = {status.account_id} | set(audiences.follower_ids(self.session, account_id=status.account_id))
         recipients |= set(statuses.mentions_for(self.session, status_ids=[status.id]).get(status.id, []))
-        targets = [channels.user(a) for a in recipients]
+        targets = [channels.user(a) for a in sorted(self.hub.presence.online(recipients))]
         if status.visibility in ("public", "unlisted") and not status.reblog_of_id:
             targets += [channels.public(local=local, media=media) for local in (False, True) for media in (False, True)]
             for tag in statuses.tags_for(self.session, status_ids=[status.id]).get(status.id, []):
                 targets += [channels.hashtag(tag), channels.hashtag(tag, local=True)]
-        message = {"event": "delete", "payload": str(status.id), "account_ids": []}
-        for channel in targets:
-            self.hub.publish(channel, message)
+        self.hub.publish_many(targets, {"event": "delete", "payload": str(status.id), "account_ids": []})
         return len(targets)
 
 

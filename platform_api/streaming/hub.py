@@ -74,7 +74,12 @@ class LocalHub:
                         del self._channels[name]
 
     def publish(self, channel: str, message: dict) -> None:
-        self.dispatch(channel, message)
+        self.publish_many([channel], message)
+
+    def publish_many(self, channels: list[str], message: dict) -> None:
+        """The same message to several channels (one delivery's audience)."""
+        for channel in channels:
+            self.dispatch(channel, message)
 
     def dispatch(self, channel: str, message: dict) -> None:
         with self._lock:
@@ -105,19 +110,24 @@ class RedisHub(LocalHub):
     def stop(self) -> None:
         self._stopped.set()
 
-    def publish(self, channel: str, message: dict) -> None:
-        if not self.listening.is_set():
-            self.dispatch(channel, message)  # our listener is down: at least this worker hears it
-            try:
-                self.client.publish(self.prefix + channel, json.dumps(message))
-            except redis.RedisError:
-                pass
+    def publish_many(self, channels: list[str], message: dict) -> None:
+        """Serialised once and sent in one pipeline; while our listener is down (or Redis is),
+        this worker's own connections still hear it."""
+        if not channels:
             return
+        listening = self.listening.is_set()
+        if not listening:
+            super().publish_many(channels, message)
+        data = json.dumps(message)
         try:
-            self.client.publish(self.prefix + channel, json.dumps(message))
+            with self.client.pipeline(transaction=False) as pipe:
+                for channel in channels:
+                    pipe.publish(self.prefix + channel, data)
+                pipe.execute()
         except redis.RedisError as exc:
-            log.warning("stream_redis_unavailable", error=str(exc))
-            self.dispatch(channel, message)
+            if listening:
+                log.warning("stream_redis_unavailable", error=str(exc))
+                super().publish_many(channels, message)
 
     def _listen(self) -> None:
         while not self._stopped.is_set():

@@ -42,7 +42,26 @@ class LocalPresence:
 class RedisPresence(LocalPresence):
     """Shared across workers: ``presence:<account>`` is a sorted set of worker ids scored by
     when their claim lapses. A worker refreshes its claim on heartbeats and drops it when its
-    last stream for that account closes; a crashed worker's claim lapses by itself."""
+    last stream for that account closes; a crashed worker's claim lapses by itself.
+
+    ``presence:online`` mirrors, per account, the latest lapse time of any worker's claim, so
+    that asking about a 100k-follower audience is one ``ZMSCORE`` per chunk rather than one
+    command per account."""
+
+    #: Accounts asked about per ``ZMSCORE`` (keeps each command and reply a few hundred KB).
+    CHUNK = 10_000
+    #: Drop the worker's claim; re-state the account's lapse as the latest remaining claim, or
+    #: forget the account when none remains (atomic, so a concurrent claim is not lost).
+    _RELEASE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+local latest = redis.call('ZRANGE', KEYS[1], '+inf', ARGV[2], 'BYSCORE', 'REV', 'LIMIT', 0, 1, 'WITHSCORES')
+if #latest == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+else
+  redis.call('ZADD', KEYS[2], latest[2], ARGV[3])
+end
+return #latest
+"""
 
     def __init__(self, client: redis.Redis, prefix: str, ttl_seconds: float):
         super().__init__()
@@ -50,16 +69,20 @@ class RedisPresence(LocalPresence):
         self.prefix = prefix
         self.ttl = ttl_seconds
         self.worker = uuid.uuid4().hex
+        self._online_key = f"{prefix}presence:online"
+        self._release = client.register_script(self._RELEASE)
 
     def _key(self, account_id: int) -> str:
         return f"{self.prefix}presence:{account_id}"
 
     def _claim(self, account_id: int) -> None:
         try:
-            key = self._key(account_id)
+            key, now = self._key(account_id), time.time()
             with self.client.pipeline(transaction=False) as pipe:
-                pipe.zadd(key, {self.worker: time.time() + self.ttl})
+                pipe.zadd(key, {self.worker: now + self.ttl})
                 pipe.expire(key, int(self.ttl) + 60)
+                pipe.zadd(self._online_key, {str(account_id): now + self.ttl}, gt=True)
+                pipe.zremrangebyscore(self._online_key, "-inf", now)  # lapsed claims of crashed workers
                 pipe.execute()
         except redis.RedisError as exc:
             log.warning("presence_redis_unavailable", error=str(exc))
@@ -75,19 +98,22 @@ class RedisPresence(LocalPresence):
         super().disconnect(account_id)
         if not super().online([account_id]):
             try:
-                self.client.zrem(self._key(account_id), self.worker)
+                self._release(keys=[self._key(account_id), self._online_key],
+                              args=[self.worker, time.time(), str(account_id)])
             except redis.RedisError as exc:
                 log.warning("presence_redis_unavailable", error=str(exc))
 
     def online(self, account_ids: Iterable[int]) -> set[int]:
         ids = list(dict.fromkeys(account_ids))
+        if not ids:
+            return set()
         try:
             now = time.time()
             with self.client.pipeline(transaction=False) as pipe:
-                for account_id in ids:
-                    pipe.zcount(self._key(account_id), now, "+inf")
-                counts = pipe.execute()
-            return {a for a, n in zip(ids, counts) if n} | super().online(ids)
+                for start in range(0, len(ids), self.CHUNK):
+                    pipe.zmscore(self._online_key, [str(a) for a in ids[start:start + self.CHUNK]])
+                scores = [score for chunk in pipe.execute() for score in chunk]
+            return {a for a, lapse in zip(ids, scores) if lapse is not None and lapse > now} | super().online(ids)
         except redis.RedisError as exc:
             log.warning("presence_redis_unavailable", error=str(exc))
             return super().online(ids)

@@ -25,8 +25,12 @@ from platform_api.services.register_account import RegisterAccount
 from platform_api.streaming import channels
 from platform_api.streaming.channels import StreamError, resolve
 from platform_api.streaming.connection import StreamConnection
+from platform_api.schemas import StatusCreate
+from platform_api.services.post_status import PostStatus
+from platform_api.streaming.deliveries import DeliverStatus
 from platform_api.streaming.hub import LocalHub, RedisHub, deactivate
-from platform_api.tables import Block, Mute
+from platform_api.streaming.presence import RedisPresence
+from platform_api.tables import Account, Block, Follow, Mute
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -132,6 +136,61 @@ def test_redis_hubs_share_events_and_presence(settings, prefix):
     finally:
         worker_a.stop()
         worker_b.stop()
+
+
+@needs_redis
+def test_redis_presence_spans_workers_and_lapses(prefix):
+    client = get_redis(REDIS_URL)
+    worker_a, worker_b = RedisPresence(client, prefix, 60), RedisPresence(client, prefix, 60)
+    worker_a.connect(5)
+    worker_b.connect(5)
+    worker_a.disconnect(5)
+    assert worker_a.online([5]) == {5}  # worker b still has a stream open for 5
+    worker_b.disconnect(5)
+    assert worker_a.online([5]) == set()
+
+    crashed = RedisPresence(client, prefix, 0.3)  # a worker that dies with a stream open
+    crashed.connect(7)
+    worker_a.CHUNK = 2  # several ZMSCORE chunks in one question
+    assert worker_a.online([1, 2, 3, 7, 8]) == {7}
+    time.sleep(0.5)
+    assert worker_a.online([1, 2, 3, 7, 8]) == set()
+
+
+@pytest.mark.parametrize("backend", ["in_process", "redis"])
+def test_status_reaches_only_online_followers_user_streams(settings, prefix, backend):
+    if backend == "redis" and not _redis_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    create_schema(settings)
+    with session_scope(settings) as session:
+        author, *followers = (RegisterAccount(session)(username=f"u{i}", email=f"u{i}@example.org",
+                                                       password="correct horse", password_hash="-").id
+                              for i in range(40))
+        session.add_all(Follow(account_id=f, target_account_id=author) for f in followers)
+    online, offline = followers[0], followers[1:]
+    if backend == "redis":
+        shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_key_prefix": prefix})
+        hub = RedisHub(shared, get_redis(REDIS_URL))
+    else:
+        hub = LocalHub(settings)
+    hub.start()
+
+    async def scenario():
+        with StreamConnection(hub, online) as reader:
+            reader.subscribe(resolve("user", online))
+            with session_scope(settings) as session:
+                status = PostStatus(session, settings)(session.get(Account, author),
+                                                       StatusCreate(status="hello followers", visibility="private"))
+                published = DeliverStatus(session, settings, hub)(status.id)
+            return published, await drain(reader, timeout=1.0)
+
+    try:
+        published, received = asyncio.run(scenario())
+    finally:
+        hub.stop()
+    assert published == 1  # one user stream: the online follower's; none for the 38 offline ones
+    assert [m["event"] for m in received] == ["update"]
+    assert hub.presence.online(offline) == set()
 
 
 def test_unreachable_redis_degrades_to_in_process_delivery(settings, prefix):
