@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     moderation_port: int = 3001
     moderation_timeout_ms: int = 150
     moderation_worker_seconds: float = 2.0      # how often the API's worker looks for pending posts
+    #: How often the API replays fan-outs left pending (by a crash), and how old such a row must
+    #: be first, so a worker that is still running is not raced.
+    distribution_sweep_seconds: float = 30.0
 
     # Follow suggestions: the BentoML ``follow-suggest`` service and the API's latency budget
     # for it; past the budget /api/v2/suggestions falls back to friends of friends.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
@@ -31,12 +32,21 @@ from platform_api.routers import analytics
 from platform_api.routers import admin_media
 from platform_api.streaming.hub import activate as activate_streaming
 from platform_api.web import install_web
+from platform_api.workers import distribution_sweeper_lifespan
 
 
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     structlog.configure(processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso"),
                                     structlog.processors.JSONRenderer()])
+
+
+@asynccontextmanager
+async def _background_workers(app):
+    """While the app serves: posts accepted unmoderated get classified, and fan-outs a crash
+    left pending get replayed."""
+    async with pending_moderation_lifespan(app), distribution_sweeper_lifespan(app):
+        yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.ensure_dirs()
     create_schema(settings)
-    app = FastAPI(title="Agora", version=__version__, lifespan=pending_moderation_lifespan,
+    app = FastAPI(title="Agora", version=__version__, lifespan=_background_workers,
                   description="A Mastodon-compatible social API whose home feed is ranked by a trained model.")
     app.state.settings = settings
     app.state.moderator = Moderator.from_settings(settings)  # a bad policy file stops startup here

@@ -376,6 +376,17 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PendingDistribution(Base):
+    """A committed status whose fan-out has not run yet: written in the request's transaction,
+    removed once the status is in its followers' home feeds. What a crash leaves here, the API
+    replays when it starts (and ``agora db redistribute`` on demand)."""
+
+    __tablename__ = "pending_distributions"
+
+    status_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutboxEvent(Base):
     """Transactional outbox: written with the change it describes, drained to the lake.
 

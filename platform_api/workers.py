@@ -2,16 +2,22 @@
 
 ``distribute`` reloads the status by id (a deleted one counts as done), fans it out into home
 feeds and then announces it on the open streams — Mastodon's DistributionWorker. It runs
-in-process after the response; a crash before it runs loses no data (the status is
-committed) and ``agora db redistribute`` can replay it. ``process_media`` finishes an upload
-that was answered 202 (video thumbnails)."""
+in-process after the response. The request's transaction also wrote a ``pending_distributions``
+row, which fan-out removes in its own transaction: a crash before the worker ran leaves the row,
+and ``redistribute_pending`` (run by the API when it starts, and by ``agora db redistribute``)
+fans those statuses out then. Fan-out is idempotent, so a replay of one that did run changes
+nothing. ``process_media`` finishes an upload that was answered 202 (video thumbnails)."""
 
 from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
 
 import structlog
 
 from agora.settings import Settings
 from platform_api.db import session_scope
+from platform_api.repositories import distributions
 from platform_api.services.fan_out_on_write import FanOutOnWrite
 from platform_api.streaming.deliveries import DeliverStatus, publish_after_commit
 
@@ -20,15 +26,81 @@ log = structlog.get_logger("agora.workers")
 
 def distribute(settings: Settings, status_id: int) -> None:
     try:
-        with session_scope(settings) as session:
-            delivered = FanOutOnWrite(session, settings)(status_id)
-        log.info("status_distributed", status_id=status_id, recipients=delivered)
-    except Exception:  # noqa: BLE001 - a background failure must not kill the worker
+        fan_out(settings, status_id)
+    except Exception:  # noqa: BLE001 - a background failure must not kill the worker; the row stays pending
         log.exception("distribution_failed", status_id=status_id)
     try:
         publish_after_commit(DeliverStatus, status_id)
     except Exception:  # noqa: BLE001
         log.exception("stream_publish_failed", status_id=status_id)
+
+
+def fan_out(settings: Settings, status_id: int) -> int:
+    """Into home feeds, and off the pending queue in the same transaction."""
+    with session_scope(settings) as session:
+        delivered = FanOutOnWrite(session, settings)(status_id)
+        distributions.done(session, status_id=status_id)
+    log.info("status_distributed", status_id=status_id, recipients=delivered)
+    return delivered
+
+
+def redistribute_pending(settings: Settings, *, older_than_seconds: float = 0) -> int:
+    """Fan out every status a crash left pending, oldest first; how many were. Streams are not
+    told: they are at most once, and these posts are no longer news. A status whose fan-out
+    fails again is logged and stays pending for the next replay."""
+    replayed, after_id = 0, 0
+    while True:
+        with session_scope(settings) as session:
+            ids = distributions.pending_ids(session, older_than_seconds=older_than_seconds, after_id=after_id)
+        if not ids:
+            break
+        for status_id in ids:
+            try:
+                fan_out(settings, status_id)
+                replayed += 1
+            except Exception:  # noqa: BLE001
+                log.exception("redistribution_failed", status_id=status_id)
+        after_id = ids[-1]
+    if replayed:
+        log.info("pending_distributions_replayed", count=replayed)
+    return replayed
+
+
+class PendingDistributionSweeper:
+    """The API process's daemon thread: at start and then every ``distribution_sweep_seconds``,
+    replays the fan-outs older than that interval that are still pending."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="redistribute-pending", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = self.settings.distribution_sweep_seconds
+        while True:
+            try:
+                redistribute_pending(self.settings, older_than_seconds=interval)
+            except Exception:  # noqa: BLE001 - the database may be restarting; the rows stay pending
+                log.exception("redistribution_sweep_failed")
+            if self._stop.wait(interval):
+                return
+
+
+@asynccontextmanager
+async def distribution_sweeper_lifespan(app):
+    sweeper = PendingDistributionSweeper(app.state.settings)
+    sweeper.start()
+    try:
+        yield
+    finally:
+        sweeper.stop()
 
 
 def process_media(settings: Settings, media_id: int) -> None:

@@ -13,7 +13,7 @@ from platform_api.input_schemas import ReblogParams, StatusEdit
 from platform_api.pagination import link_header
 from platform_api.params import parse, request_params
 from platform_api.read_filters import VisibleWithOriginals
-from platform_api.repositories import media, relationships, status_edits, status_marks, statuses
+from platform_api.repositories import distributions, media, relationships, status_edits, status_marks, statuses
 from platform_api.schemas import StatusCreate
 from platform_api.serializers.account import serialize_account
 from platform_api.serializers.status import StatusPresenter
@@ -53,6 +53,8 @@ async def create_status(request: Request, db: DbSession, settings: AppSettings, 
     params = parse(StatusCreate, await request_params(request))
     post = PostStatus(db, settings, moderator=request.app.state.moderator)
     status = post(account, params, idempotency_key=idempotency_key)
+    if not post.replayed:
+        distributions.schedule(db, status_id=status.id)
     db.commit()
     if not post.replayed:
         background.add_task(distribute, request.app.state.settings, status.id)
@@ -138,6 +140,8 @@ async def reblog(status_id: int, request: Request, db: DbSession, settings: AppS
     status = visible_status_or_404(db, account, status_id)
     reblogging = ReblogStatus(db, settings)
     reblog_status = reblogging(account, status, visibility=params.visibility)
+    if reblogging.created:
+        distributions.schedule(db, status_id=reblog_status.id)
     db.commit()
     db.expire_all()  # the counter was updated in SQL
     if reblogging.created:
