@@ -95,6 +95,27 @@ def api_server(home: Path, env: dict) -> Iterator[str]:
         log.close()
 
 
+@contextmanager
+def frozen(pid: int) -> Iterator[None]:
+    """A running service made slower than any budget: the process and all its descendants are
+    stopped (SIGSTOP; BentoML's workers run in sessions of their own), so the kernel still accepts
+    connections but nothing answers. Resumed after."""
+    import psutil
+
+    root = psutil.Process(pid)
+    processes = [root, *root.children(recursive=True)]
+    for process in processes:
+        process.suspend()
+    try:
+        yield
+    finally:
+        for process in processes:
+            try:
+                process.resume()
+            except psutil.NoSuchProcess:
+                pass
+
+
 def eventually(check, timeout: float = 5.0):
     """Fan-out and stream delivery run after the response: poll ``check`` briefly."""
     deadline = time.time() + timeout

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from agora.processes import free_port
@@ -35,9 +36,15 @@ def train_tiny_moderator(home: Path) -> None:
                    cwd=REPO_ROOT, env=agora_env(home), check=True, capture_output=True)
 
 
+@dataclass(frozen=True)
+class RunningService:
+    url: str
+    pid: int
+
+
 @contextmanager
 def moderation_service(home: Path):
-    """``bentoml serve`` of ``serving.moderation.service`` on a free port; yields its base URL."""
+    """``bentoml serve`` of ``serving.moderation.service`` on a free port; yields its URL and pid."""
     from conftest import wait_for
 
     port = free_port()
@@ -49,7 +56,7 @@ def moderation_service(home: Path):
                                start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/readyz", 180, process)
-        yield f"http://127.0.0.1:{port}"
+        yield RunningService(f"http://127.0.0.1:{port}", process.pid)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -1,16 +1,18 @@
 """The whole chain, for real: synthetic world → outbox → lake → Spark → Feast → PyTorch
-ranker in MLflow → BentoML → ranked home timeline; then the model service stops and the
-feed keeps answering in chronological order."""
+ranker in MLflow → BentoML → ranked home timeline; then the model service freezes (slower
+than its budget) and stops, and the feed keeps answering in chronological order."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from agora.cli import main
-from agora.processes import ServiceGroup
+from agora.processes import ServiceGroup, free_port
 from agora.settings import get_settings, reset_settings_cache
-from agora.processes import free_port
+from conftest import frozen
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +50,17 @@ def test_world_to_served_ranked_feed_and_fallback(agora_home, monkeypatch):
             scores = [item["agora"]["score"] for item in items]
             assert scores == sorted(scores, reverse=True)
             assert all(item["agora"]["why"] for item in items)
+        # A ranker slower than its budget: the feed answers in chronological order, in time.
+        monkeypatch.setenv("AGORA_RANKER_TIMEOUT_MS", "300")
+        reset_settings_cache()
+        with TestClient(create_app(get_settings())) as client, frozen(group.processes["ranker"].pid):
+            started = time.perf_counter()
+            response = client.get("/api/v1/timelines/home", headers=headers)
+            waited = time.perf_counter() - started
+            assert response.status_code == 200
+            assert response.headers["X-Agora-Ranking"] == "fallback"
+            assert waited < 0.3 + 10, waited  # the budget (+ a loaded box's slack), not a hang
+        with TestClient(create_app(settings)) as client:
             group.stop()
             response = client.get("/api/v1/timelines/home", headers=headers)
             assert response.status_code == 200

@@ -5,6 +5,7 @@ registry, promotion gate) → the BentoML ``follow-suggest`` service started the
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 
 import pytest
@@ -160,6 +161,25 @@ def test_blocks_mutes_suspensions_and_dismissals_are_never_suggested(trained, se
         fallback = _suggestions(fallback_api, headers, limit=80)
     assert fallback and all(s["agora"]["model"] is None for s in fallback)
     assert excluded.isdisjoint(int(s["account"]["id"]) for s in fallback)
+
+
+def test_a_service_slower_than_its_budget_is_the_fallback(trained, service, viewer):
+    from conftest import frozen
+
+    settings = trained[0]
+
+    def fallbacks() -> float:
+        return REGISTRY.get_sample_value("agora_suggestion_fallbacks_total", {"reason": "unavailable"}) or 0.0
+
+    counted = fallbacks()
+    with _api(settings) as api, frozen(service.processes["suggest"].pid):
+        started = time.perf_counter()
+        found = _suggestions(api, viewer[1])
+        waited = time.perf_counter() - started
+    assert fallbacks() == counted + 1
+    assert found and all(s["agora"]["model"] is None for s in found)
+    # the 300 ms budget (+ a loaded box's slack), not a hang on the frozen service
+    assert waited < settings.suggest_timeout_ms / 1000 + 10, waited
 
 
 def test_stopping_the_service_falls_back_to_friends_of_friends(trained, service, viewer):
