@@ -1,7 +1,7 @@
 """Background work that runs after the request's transaction has committed.
 
-``distribute`` reloads the status by id (a deleted one counts as done), fans it out into home
-feeds and then announces it on the open streams — Mastodon's DistributionWorker. It runs
+``distribute`` reloads the status by id (a deleted one counts as done), announces it on the open
+streams and fans it out into home feeds — Mastodon's DistributionWorker. It runs
 in-process after the response. The request's transaction also wrote a ``pending_distributions``
 row, which fan-out removes in its own transaction: a crash before the worker ran leaves the row,
 and ``redistribute_pending`` (run by the API when it starts, and by ``agora db redistribute``)
@@ -25,14 +25,17 @@ log = structlog.get_logger("agora.workers")
 
 
 def distribute(settings: Settings, status_id: int) -> None:
-    try:
-        fan_out(settings, status_id)
-    except Exception:  # noqa: BLE001 - a background failure must not kill the worker; the row stays pending
-        log.exception("distribution_failed", status_id=status_id)
+    """Streams first (a few messages: only open streams hear them), then the home feeds (up to
+    one write per follower), so a big author's followers see the post live without waiting
+    for the whole fan-out."""
     try:
         publish_after_commit(DeliverStatus, status_id)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a background failure must not kill the worker
         log.exception("stream_publish_failed", status_id=status_id)
+    try:
+        fan_out(settings, status_id)
+    except Exception:  # noqa: BLE001 - the row stays pending for the replay
+        log.exception("distribution_failed", status_id=status_id)
 
 
 def fan_out(settings: Settings, status_id: int) -> int:
