@@ -12,12 +12,22 @@ from platform_api.ids import utcnow
 from platform_api.tables import Block, ConversationParticipant, Follow, Mute
 
 
-def follower_ids(session: Session, *, account_id: int, reblogs_only: bool = False) -> list[int]:
-    """Followers of an account; with ``reblogs_only``, those who want to see its reblogs."""
+#: Accounts per ``IN (...)`` list (SQLite allows 32,766 bound parameters per statement).
+CHUNK = 10_000
+
+
+def follower_ids(session: Session, *, account_id: int, reblogs_only: bool = False,
+                 among: Iterable[int] | None = None) -> list[int]:
+    """Followers of an account; with ``reblogs_only``, those who want to see its reblogs; with
+    ``among``, only those in it (for a big account, cheaper than reading every follower)."""
     query = select(Follow.account_id).where(Follow.target_account_id == account_id)
     if reblogs_only:
         query = query.where(Follow.show_reblogs.is_(True))
-    return list(session.scalars(query))
+    if among is None:
+        return list(session.scalars(query))
+    ids = list(set(among))
+    return [f for start in range(0, len(ids), CHUNK)
+            for f in session.scalars(query.where(Follow.account_id.in_(ids[start:start + CHUNK])))]
 
 
 def hiding_account_ids(session: Session, *, account_id: int, among: Iterable[int]) -> set[int]:

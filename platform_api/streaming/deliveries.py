@@ -44,12 +44,20 @@ def _related_accounts(session: Session, status: Status) -> list[int]:
     return sorted(ids)
 
 
+def _online_followers(session: Session, account_id: int, presence, *, reblogs_only: bool = False) -> set[int]:
+    """Followers with a stream open, asked from the smaller side: a 100k-follower author's
+    audience is looked for among the accounts online, not the other way round."""
+    author = accounts.get(session, account_id=account_id)
+    among = presence.everyone() if author is not None and presence.count() < author.followers_count else None
+    return presence.online(audiences.follower_ids(session, account_id=account_id, reblogs_only=reblogs_only,
+                                                  among=among))
+
+
 def _online_user_recipients(session: Session, status: Status, presence) -> set[int]:
     """The author and the followers whose home this status would reach (private included),
     among those with a stream open."""
-    followers = audiences.follower_ids(session, account_id=status.account_id,
-                                       reblogs_only=status.reblog_of_id is not None)
-    online = presence.online([status.account_id, *followers])
+    online = presence.online([status.account_id]) | _online_followers(
+        session, status.account_id, presence, reblogs_only=status.reblog_of_id is not None)
     hiding = audiences.hiding_account_ids(session, account_id=status.account_id, among=online)
     if status.reblog_of_id:
         original = session.get(Status, status.reblog_of_id)
@@ -124,9 +132,10 @@ class DeliverDelete:
         status = self.session.get(Status, status_id)
         if status is None:
             return 0
-        recipients = {status.account_id} | set(audiences.follower_ids(self.session, account_id=status.account_id))
-        recipients |= set(statuses.mentions_for(self.session, status_ids=[status.id]).get(status.id, []))
-        targets = [channels.user(a) for a in sorted(self.hub.presence.online(recipients))]
+        mentioned = statuses.mentions_for(self.session, status_ids=[status.id]).get(status.id, [])
+        recipients = self.hub.presence.online([status.account_id, *mentioned])
+        recipients |= _online_followers(self.session, status.account_id, self.hub.presence)
+        targets = [channels.user(a) for a in sorted(recipients)]
         if status.visibility in ("public", "unlisted") and not status.reblog_of_id:
             targets += [channels.public(local=local, media=media) for local in (False, True) for media in (False, True)]
             for tag in statuses.tags_for(self.session, status_ids=[status.id]).get(status.id, []):

@@ -38,6 +38,15 @@ class LocalPresence:
         with self._lock:
             return {a for a in account_ids if self._open.get(a, 0) > 0}
 
+    def count(self) -> int:
+        """How many accounts are online (to choose the cheaper side of an audience question)."""
+        with self._lock:
+            return len(self._open)
+
+    def everyone(self) -> set[int]:
+        with self._lock:
+            return set(self._open)
+
 
 class RedisPresence(LocalPresence):
     """Shared across workers: ``presence:<account>`` is a sorted set of worker ids scored by
@@ -117,3 +126,18 @@ return #latest
         except redis.RedisError as exc:
             log.warning("presence_redis_unavailable", error=str(exc))
             return super().online(ids)
+
+    def count(self) -> int:
+        try:
+            return max(int(self.client.zcount(self._online_key, time.time(), "+inf")), super().count())
+        except redis.RedisError as exc:
+            log.warning("presence_redis_unavailable", error=str(exc))
+            return super().count()
+
+    def everyone(self) -> set[int]:
+        try:
+            online = self.client.zrangebyscore(self._online_key, time.time(), "+inf")
+            return {int(a) for a in online} | super().everyone()
+        except redis.RedisError as exc:
+            log.warning("presence_redis_unavailable", error=str(exc))
+            return super().everyone()

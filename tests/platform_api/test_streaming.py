@@ -158,7 +158,10 @@ def test_redis_presence_spans_workers_and_lapses(prefix):
 
 
 @pytest.mark.parametrize("backend", ["in_process", "redis"])
-def test_status_reaches_only_online_followers_user_streams(settings, prefix, backend):
+@pytest.mark.parametrize("counted_followers", [0, 39], ids=["asks_about_followers", "asks_among_online"])
+def test_status_reaches_only_online_followers_user_streams(settings, prefix, backend, counted_followers):
+    """Delivery asks presence from the smaller side: the followers (fewer than the accounts
+    online), or the accounts online (fewer than the followers); the audience is the same."""
     if backend == "redis" and not _redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     create_schema(settings)
@@ -167,6 +170,7 @@ def test_status_reaches_only_online_followers_user_streams(settings, prefix, bac
                                                        password="correct horse", password_hash="-").id
                               for i in range(40))
         session.add_all(Follow(account_id=f, target_account_id=author) for f in followers)
+        session.get(Account, author).followers_count = counted_followers
     online, offline = followers[0], followers[1:]
     if backend == "redis":
         shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_key_prefix": prefix})
