@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from platform_api.tables import Bookmark, Favourite, MediaAttachment, Mention, Pin, Status, StatusTag, Tag
+from platform_api.tables import Account, Bookmark, Favourite, MediaAttachment, Mention, Pin, Status, StatusTag, Tag
 
 
 def get(session: Session, *, status_id: int) -> Status | None:
@@ -22,6 +22,28 @@ def many(session: Session, *, status_ids: Iterable[int]) -> dict[int, Status]:
         return {}
     rows = session.scalars(select(Status).where(Status.id.in_(ids), Status.deleted_at.is_(None)))
     return {s.id: s for s in rows}
+
+
+def visibility_rows(session: Session, *, status_ids: Iterable[int]) -> list[tuple]:
+    """What the visibility rules read of each live status, as plain columns (no ORM objects):
+    (id, account_id, visibility, moderation_state, expires_at, is_story, author suspended)."""
+    ids = list(set(status_ids))
+    if not ids:
+        return []
+    return [tuple(r) for r in session.execute(
+        select(Status.id, Status.account_id, Status.visibility, Status.moderation_state, Status.expires_at,
+               Status.is_story, Account.suspended_at.is_not(None))
+        .join(Account, Account.id == Status.account_id)
+        .where(Status.id.in_(ids), Status.deleted_at.is_(None)))]
+
+
+def mentioning(session: Session, *, account_id: int, status_ids: Iterable[int]) -> set[int]:
+    """Which of ``status_ids`` mention ``account_id``."""
+    ids = list(set(status_ids))
+    if not ids:
+        return set()
+    return set(session.scalars(select(Mention.status_id).where(Mention.account_id == account_id,
+                                                               Mention.status_id.in_(ids))))
 
 
 def recent_by_authors(session: Session, *, author_ids: Iterable[int], since: datetime | None = None,
