@@ -46,17 +46,27 @@ def mentioning(session: Session, *, account_id: int, status_ids: Iterable[int]) 
                                                                Mention.status_id.in_(ids))))
 
 
-def recent_by_authors(session: Session, *, author_ids: Iterable[int], since: datetime | None = None,
-                      max_id: int | None = None, limit: int = 500) -> list[Status]:
+def recent_home_ids_by_authors(session: Session, *, author_ids: Iterable[int], max_id: int | None = None,
+                               limit: int = 500) -> list[int]:
+    """Ids of the authors' latest live posts that may enter a home feed (no direct posts or
+    stories), newest first."""
     ids = list(set(author_ids))
     if not ids:
         return []
-    query = select(Status).where(Status.account_id.in_(ids), Status.deleted_at.is_(None))
-    if since is not None:
-        query = query.where(Status.created_at >= since)
+    query = select(Status.id).where(Status.account_id.in_(ids), Status.deleted_at.is_(None),
+                                    Status.visibility != "direct", Status.is_story.is_(False))
     if max_id is not None:
         query = query.where(Status.id < max_id)
     return list(session.scalars(query.order_by(Status.id.desc()).limit(limit)))
+
+
+def authors_and_times(session: Session, *, status_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+    """(id, author id, created_at) of these statuses, as plain columns."""
+    ids = list(set(status_ids))
+    if not ids:
+        return []
+    return [tuple(r) for r in session.execute(select(Status.id, Status.account_id, Status.created_at)
+                                              .where(Status.id.in_(ids)))]
 
 
 def add_to_counter(session: Session, *, status_id: int, column: str, delta: int) -> None:
