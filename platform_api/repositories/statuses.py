@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from platform_api.tables import Account, Bookmark, Favourite, MediaAttachment, Mention, Pin, Status, StatusTag, Tag
@@ -102,18 +102,21 @@ def attach_mentions(session: Session, *, status_id: int, account_ids: Iterable[i
 
 
 def viewer_marks(session: Session, *, viewer_id: int, status_ids: list[int]) -> dict[str, set[int]]:
-    """Which of ``status_ids`` the viewer favourited, bookmarked, pinned or reblogged (one query each)."""
+    """Which of ``status_ids`` the viewer favourited, bookmarked, pinned or reblogged (one query)."""
+    marks: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     if not status_ids:
-        return {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
+        return marks
 
-    def _ids(model):
-        return set(session.scalars(select(model.status_id).where(
-            model.account_id == viewer_id, model.status_id.in_(status_ids))))
+    def _marked(kind: str, model):
+        return select(literal(kind).label("kind"), model.status_id.label("status_id")).where(
+            model.account_id == viewer_id, model.status_id.in_(status_ids))
 
-    reblogged = set(session.scalars(select(Status.reblog_of_id).where(
-        Status.account_id == viewer_id, Status.reblog_of_id.in_(status_ids), Status.deleted_at.is_(None))))
-    return {"favourited": _ids(Favourite), "bookmarked": _ids(Bookmark), "pinned": _ids(Pin),
-            "reblogged": reblogged}
+    reblogged = select(literal("reblogged").label("kind"), Status.reblog_of_id.label("status_id")).where(
+        Status.account_id == viewer_id, Status.reblog_of_id.in_(status_ids), Status.deleted_at.is_(None))
+    for kind, status_id in session.execute(union_all(_marked("favourited", Favourite), _marked("bookmarked", Bookmark),
+                                                     _marked("pinned", Pin), reblogged)):
+        marks[kind].add(status_id)
+    return marks
 
 
 def tags_for(session: Session, *, status_ids: list[int]) -> dict[int, list[str]]:
