@@ -73,6 +73,10 @@ class RankedPageCache:
             while len(self._entries) > self.max_viewers:
                 self._entries.popitem(last=False)
 
+    def claim_refresh(self, viewer_id: int) -> bool:
+        """Always: within one process the refresher's own single-flight is enough."""
+        return True
+
     def forget(self, viewer_id: int) -> None:
         with self._lock:
             self._entries.pop(viewer_id, None)

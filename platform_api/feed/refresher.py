@@ -1,7 +1,8 @@
 """Recomputes viewers' ranked lists off the request path, so a stale list is served at once
 and the next request gets the new one.
 
-Single-flight per viewer (a viewer already queued or running is not queued again), at most
+Single-flight per viewer (a viewer already queued or running here, or claimed by another API
+worker through the shared cache, is not queued again), at most
 ``workers`` rankings at once beside the request threads, and at most ``max_pending`` waiting:
 past that a refresh is dropped and the stale list keeps serving until its TTL."""
 
@@ -45,6 +46,11 @@ class FeedRefresher:
                 FEED_REFRESHES.labels("dropped").inc()
                 return False
             self._in_flight.add(viewer_id)
+        if not self.cache.claim_refresh(viewer_id):          # another API worker is refreshing it
+            with self._lock:
+                self._in_flight.discard(viewer_id)
+            FEED_REFRESHES.labels("coalesced").inc()
+            return False
         self._pool.submit(self._refresh, viewer_id, ranker_alias)
         return True
 
