@@ -39,6 +39,13 @@ def many(session: Session, *, account_ids: Iterable[int]) -> dict[int, Account]:
     return found
 
 
+def usernames(session: Session, *, account_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(account_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(Account.id, Account.username).where(Account.id.in_(ids))).all())
+
+
 def ids_by_usernames(session: Session, *, usernames: Iterable[str]) -> dict[str, int]:
     names = [u.lower() for u in usernames]
     if not names:
