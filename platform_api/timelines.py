@@ -63,10 +63,12 @@ class HomeTimeline:
         self.session = session
         self.settings = settings
 
-    def candidates(self, viewer: Account, *, max_id: int | None = None,
-                   limit: int = 500) -> list[tuple[int, int, datetime]]:
-        """(status id, author id, created_at) of the newest entries, newest first."""
-        followees = relationships.followees_reach(self.session, account_id=viewer.id)
+    def candidates(self, viewer: Account, *, max_id: int | None = None, limit: int = 500,
+                   followees: dict[int, int] | None = None) -> list[tuple[int, int, datetime]]:
+        """(status id, author id, created_at) of the newest entries, newest first; ``followees``
+        (followee → followers count) when the caller has read them already."""
+        if followees is None:
+            followees = relationships.followees_reach(self.session, account_id=viewer.id)
         store = home_feed_store(self.session, self.settings)
         pushed = store.status_ids(account_id=viewer.id, max_id=max_id, limit=limit)
         if store.incomplete:   # the fan-out cache is unreachable: pull from every followee

@@ -30,7 +30,7 @@ from platform_api.services.post_status import PostStatus
 from platform_api.services.register_account import RegisterAccount
 
 CHRONOLOGICAL_MAX = 16
-RANKED_COLD_MAX = 25
+RANKED_COLD_MAX = 24
 
 
 def _people(session, prefix: str, count: int):

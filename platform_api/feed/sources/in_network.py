@@ -16,5 +16,6 @@ class InNetworkSource:
         self.cap = cap
 
     def fetch(self, query: FeedQuery) -> pd.DataFrame:
-        rows = HomeTimeline(query.session, query.settings).candidates(query.viewer, limit=self.cap)
+        rows = HomeTimeline(query.session, query.settings).candidates(query.viewer, limit=self.cap,
+                                                                        followees=query.followees_reach())
         return candidate_frame([(*row, None) for row in rows], self.name)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
 from platform_api.ids import utcnow
-from platform_api.repositories import accounts, relationships
+from platform_api.repositories import accounts
 from platform_api.tables import Favourite, Status
 
 
@@ -30,7 +30,7 @@ class SocialProofSource:
         self.days = days
 
     def fetch(self, query: FeedQuery):
-        followees = set(relationships.followee_ids(query.session, account_id=query.viewer.id))
+        followees = query.followee_ids()
         if not followees:
             return candidate_frame([], self.name)
         since = utcnow() - timedelta(days=self.days)
