@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
