@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     # Feed
     # A fail-safe, not the latency target (`make bench` measures that): past it the feed falls back.
     ranker_timeout_ms: int = 1000
-    feed_cache_seconds: int = 180
+    feed_cache_seconds: int = 180        # a viewer's ranked list is served from cache this long at most
+    feed_refresh_seconds: int = 30       # older than this, it is still served but recomputed in the background
     home_feed_cap: int = 800             # entries kept per account in the Redis home-feed sorted set
     redis_key_prefix: str = "agora:"     # every Redis key and channel starts with it (tests use a throwaway one)
 

@@ -18,8 +18,9 @@ from platform_api.db import create_schema
 from platform_api.errors import install_error_handlers
 from platform_api.feed.config import home_feed_config
 from platform_api.feed.experiments import HomeFeedExperiment
-from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline
+from platform_api.feed.refresher import FeedRefresher
+from platform_api.feed.shared_page_cache import ranked_page_cache
 from platform_api.moderation.moderator import Moderator
 from platform_api.moderation.worker import pending_moderation_lifespan
 from platform_api.rate_limit import install_request_limits
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ranker_client, app.state.retrieval_client, seen_hours=settings.seen_hours,
         max_out_of_network_share=settings.max_out_of_network_share))
     app.state.experiment = HomeFeedExperiment.from_file(settings.experiments_file)
-    app.state.feed_cache = RankedPageCache(settings.feed_cache_seconds)
+    app.state.feed_cache = ranked_page_cache(settings)
+    app.state.feed_refresher = FeedRefresher(settings, app.state.feed_pipeline, app.state.feed_cache)
     install_error_handlers(app)
     install_request_limits(app, settings)
     for module in (instance, oauth, accounts, statuses, timelines, follow_requests, blocks_mutes, notifications,

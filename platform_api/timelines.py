@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,33 +53,41 @@ def fill_page(fetch: Callable[..., list[Status]], keep: Callable[[list[Status]],
 class HomeTimeline:
     """The viewer's home feed in reverse-chronological order: pushed entries (fan-out cache)
     merged with posts pulled at read time from followed accounts above the fan-out threshold (from
-    every followed account while the cache cannot be read)."""
+    every followed account while the cache cannot be read).
+
+    A page loads statuses a little more than ``limit`` at a time until ``limit`` are visible,
+    so a page of 20 costs the same few queries whatever the number of followees."""
 
     def __init__(self, session: Session, settings: Settings):
         self.session = session
         self.settings = settings
 
-    def candidate_ids(self, viewer: Account, *, max_id: int | None = None, limit: int = 500) -> list[int]:
-        followees = relationships.followee_ids(self.session, account_id=viewer.id)
+    def candidates(self, viewer: Account, *, max_id: int | None = None, limit: int = 500,
+                   followees: dict[int, int] | None = None) -> list[tuple[int, int, datetime]]:
+        """(status id, author id, created_at) of the newest entries, newest first; ``followees``
+        (followee → followers count) when the caller has read them already."""
+        if followees is None:
+            followees = relationships.followees_reach(self.session, account_id=viewer.id)
         store = home_feed_store(self.session, self.settings)
         pushed = store.status_ids(account_id=viewer.id, max_id=max_id, limit=limit)
         if store.incomplete:   # the fan-out cache is unreachable: pull from every followee
-            pull_from = followees
+            pull_from = list(followees)
         else:
-            pull_from = self.session.scalars(select(Account.id).where(
-                Account.id.in_(followees), Account.followers_count >= self.settings.fanout_threshold)).all()
-        pulled = [s.id for s in statuses.recent_by_authors(self.session, author_ids=pull_from, max_id=max_id,
-                                                           limit=limit)
-                  if s.visibility != "direct" and not s.is_story]
+            pull_from = [a for a, followers in followees.items() if followers >= self.settings.fanout_threshold]
+        pulled = statuses.recent_home_ids_by_authors(self.session, author_ids=pull_from, max_id=max_id, limit=limit)
         ids = sorted(set(pushed) | set(pulled), reverse=True)[:limit]
-        return self._from_followed(ids, set(followees) | {viewer.id})
+        return self._from_followed(ids, [*followees, viewer.id])
 
-    def _from_followed(self, ids: list[int], authors: set[int]) -> list[int]:
+    def candidate_ids(self, viewer: Account, *, max_id: int | None = None, limit: int = 500) -> list[int]:
+        return [status_id for status_id, _, _ in self.candidates(viewer, max_id=max_id, limit=limit)]
+
+    def _from_followed(self, ids: list[int], authors: list[int]) -> list[tuple[int, int, datetime]]:
         """Entries of accounts the viewer no longer follows (a cache not yet unmerged) drop out."""
-        if not ids:
+        rows = sorted(statuses.authors_and_times(self.session, status_ids=ids), reverse=True)
+        if not rows:
             return []
-        rows = dict(self.session.execute(select(Status.id, Status.account_id).where(Status.id.in_(ids))).all())
-        return [i for i in ids if rows.get(i) in authors]
+        followed = np.isin(np.array([author for _, author, _ in rows], dtype=np.int64), authors)
+        return [row for row, keep in zip(rows, followed) if keep]
 
     def __call__(self, viewer: Account, *, max_id=None, since_id=None, min_id=None, limit: int = 20) -> list[Status]:
         ids = self.candidate_ids(viewer, max_id=max_id, limit=max(limit * 4, 100))
@@ -85,12 +95,24 @@ class HomeTimeline:
             ids = [i for i in ids if i > since_id]
         if min_id is not None:
             ids = sorted(i for i in ids if i > min_id)[: limit * 4]
-        found = statuses.many(self.session, status_ids=ids)
-        visible = VisibleWithOriginals(self.session, viewer)([found[i] for i in ids if i in found])
-        visible = [s for s in visible if not s.is_story]
+        visible = first_visible(self.session, viewer, ids, limit)
         if min_id is not None:
             return sorted(visible, key=lambda s: s.id)[:limit][::-1]
-        return visible[:limit]
+        return visible
+
+
+def first_visible(session: Session, viewer: Account, ids: list[int], limit: int) -> list[Status]:
+    """The first ``limit`` of ``ids`` (stories aside) the viewer may see now, loading ``2 * limit``
+    statuses at a time: a page costs the same few queries however long the list."""
+    keep = VisibleWithOriginals(session, viewer)
+    visible: list[Status] = []
+    for start in range(0, len(ids), 2 * limit):
+        chunk = ids[start:start + 2 * limit]
+        found = statuses.many(session, status_ids=chunk)
+        visible.extend(s for s in keep([found[i] for i in chunk if i in found]) if not s.is_story)
+        if len(visible) >= limit:
+            break
+    return visible[:limit]
 
 
 class AccountStatuses:

@@ -1,30 +1,28 @@
 from __future__ import annotations
 
+import numpy as np
+
 from platform_api.feed import features as F
 from platform_api.feed.query import FeedQuery
 from platform_api.repositories import accounts
 
-SOURCE_REASONS = {
-    "in_network": "you follow @{author}",
-}
+IN_NETWORK_REASON = "you follow @"     # + the author's username
 
 
 class ReasonWriter:
-    """Writes each item's ``why``: the reasons a person reads, from its source."""
+    """Writes each item's ``why``: the reasons a person reads — the viewer's own post, the
+    source's own reason for it, "you follow @author" for in-network posts, else the source's name."""
 
     name = "why"
 
     def explain(self, query: FeedQuery, selected):
-        names = {a.id: a.username for a in accounts.many(query.session,
-                                                         account_ids=selected[F.AUTHOR_ID].tolist()).values()}
-        reasons = []
-        for source, author_id, context in zip(selected[F.SOURCE], selected[F.AUTHOR_ID], selected[F.CONTEXT]):
-            if author_id == query.viewer.id:
-                reasons.append(["your post"])
-            elif context:
-                reasons.append([context])
-            else:
-                reasons.append([SOURCE_REASONS.get(source, source).format(author=names.get(author_id, "?"))])
-        selected = selected.copy()
-        selected[F.WHY] = reasons
-        return selected
+        names = accounts.usernames(query.session, account_ids=selected[F.AUTHOR_ID].tolist())
+        author = selected[F.AUTHOR_ID]
+        source = selected[F.SOURCE].to_numpy(dtype=object)
+        follow = IN_NETWORK_REASON + author.map(names).fillna("?").to_numpy(dtype=object)
+        from_source = np.where(source == "in_network", follow, source)
+        context = selected[F.CONTEXT]
+        reason = np.where((author == query.viewer.id).to_numpy(), "your post",
+                          np.where(context.notna().to_numpy() & (context != "").to_numpy(),
+                                   context.to_numpy(dtype=object), from_source))
+        return selected.assign(**{F.WHY: [[r] for r in reason.tolist()]})

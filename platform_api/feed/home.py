@@ -7,29 +7,32 @@ from sqlalchemy.orm import Session
 from agora.settings import Settings
 from platform_api.feed.experiments import CHRONOLOGICAL, Assignment, HomeFeedExperiment
 from platform_api.feed.page_cache import RankedPageCache
-from platform_api.feed.pipeline import HomeFeedPipeline
+from platform_api.feed.pipeline import HomeFeedPipeline, RankedFeed
 from platform_api.feed.query import FeedQuery
-from platform_api.repositories import statuses
+from platform_api.feed.refresher import FeedRefresher
 from platform_api.tables import Account, Status
-from platform_api.timelines import HomeTimeline
-from platform_api.visibility import VisibleStatuses
+from platform_api.timelines import HomeTimeline, first_visible
 
 
 class RankedHomeTimeline:
-    """A page of the ranked home feed. ``max_id`` continues after that item in the viewer's
-    cached ranked list; newer-than queries (``since_id``/``min_id``) and lists that expired
-    are answered in chronological order.
+    """A page of the ranked home feed, cache-first: the viewer's cached ranked list answers
+    while it is fresh; a stale one still answers and is recomputed in the background
+    (``FeedRefresher``); only a viewer with no list pays the ranking. ``max_id`` continues
+    after that item in the cached list; newer-than queries (``since_id``/``min_id``) and lists
+    that expired are answered in chronological order. Whatever the list, the page's statuses
+    are re-read and re-checked for visibility now (deletes, blocks and mutes apply at once).
 
     With an experiment running, the viewer's arm decides the ranking (a ranker alias, or the
     chronological timeline) and is kept in ``assignment`` for the exposure log."""
 
     def __init__(self, session: Session, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache,
-                 experiment: HomeFeedExperiment | None = None):
+                 experiment: HomeFeedExperiment | None = None, refresher: FeedRefresher | None = None):
         self.session = session
         self.settings = settings
         self.pipeline = pipeline
         self.cache = cache
         self.experiment = experiment
+        self.refresher = refresher
         self.assignment: Assignment | None = None
 
     def __call__(self, viewer: Account, *, max_id=None, since_id=None, min_id=None,
@@ -38,20 +41,27 @@ class RankedHomeTimeline:
         alias = self.assignment.ranking if self.assignment else "champion"
         if since_id is not None or min_id is not None or alias == CHRONOLOGICAL:
             return self._chronological(viewer, max_id, since_id, min_id, limit)
-        ranked = self.cache.get(viewer.id) if max_id is not None else None
-        if ranked is None:
-            ranked = self.pipeline.run(FeedQuery(self.session, self.settings, viewer, time.time(), ranker_alias=alias))
-            if ranked.ranking == "model":
-                self.cache.put(viewer.id, ranked)
-        ids = ranked.status_ids
         if max_id is not None:
-            if max_id not in ids:
+            ranked = next((r for r in self.cache.lists(viewer.id) if max_id in r.extras), None)
+            if ranked is None:
                 return self._chronological(viewer, max_id, None, None, limit)
-            ids = ids[ids.index(max_id) + 1:]
-        found = statuses.many(self.session, status_ids=ids[: limit * 2])
-        visible = VisibleStatuses(self.session, viewer)([found[i] for i in ids[: limit * 2] if i in found])
-        page = visible[:limit]
+            ids = ranked.status_ids[ranked.status_ids.index(max_id) + 1:]
+        else:
+            ranked = self._first_page_list(viewer, alias)
+            ids = ranked.status_ids
+        page = first_visible(self.session, viewer, ids, limit)
         return page, {s.id: ranked.extras[s.id] for s in page}, ranked.ranking
+
+    def _first_page_list(self, viewer: Account, alias: str) -> RankedFeed:
+        cached = self.cache.lookup(viewer.id)
+        if cached is not None:
+            if cached.state == "stale" and self.refresher is not None:
+                self.refresher.request(viewer.id, alias)
+            return cached.value
+        ranked = self.pipeline.run(FeedQuery(self.session, self.settings, viewer, time.time(), ranker_alias=alias))
+        if ranked.ranking == "model":
+            self.cache.put(viewer.id, ranked)
+        return ranked
 
     def _chronological(self, viewer, max_id, since_id, min_id, limit):
         page = HomeTimeline(self.session, self.settings)(viewer, max_id=max_id, since_id=since_id,

@@ -9,3 +9,5 @@ FEED_CANDIDATES = Histogram("agora_feed_candidates", "Candidates scored per rank
 FEED_CACHE = Counter("agora_feed_cache_total", "Ranked page cache lookups", ["result"])
 FEED_SOURCE_FAILURES = Counter("agora_feed_source_failures_total",
                                "Candidate sources that failed and returned nothing", ["source"])
+FEED_REFRESHES = Counter("agora_feed_refreshes_total", "Background refreshes of ranked lists",
+                         ["result"])   # done, fallback, failed, coalesced, dropped

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.orm import Session
 
-from platform_api.tables import Bookmark, Favourite, MediaAttachment, Mention, Pin, Status, StatusTag, Tag
+from platform_api.tables import Account, Bookmark, Favourite, MediaAttachment, Mention, Pin, Status, StatusTag, Tag
 
 
 def get(session: Session, *, status_id: int) -> Status | None:
@@ -24,17 +24,49 @@ def many(session: Session, *, status_ids: Iterable[int]) -> dict[int, Status]:
     return {s.id: s for s in rows}
 
 
-def recent_by_authors(session: Session, *, author_ids: Iterable[int], since: datetime | None = None,
-                      max_id: int | None = None, limit: int = 500) -> list[Status]:
+def visibility_rows(session: Session, *, status_ids: Iterable[int]) -> list[tuple]:
+    """What the visibility rules read of each live status, as plain columns (no ORM objects):
+    (id, account_id, visibility, moderation_state, expires_at, is_story, author suspended)."""
+    ids = list(set(status_ids))
+    if not ids:
+        return []
+    return [tuple(r) for r in session.execute(
+        select(Status.id, Status.account_id, Status.visibility, Status.moderation_state, Status.expires_at,
+               Status.is_story, Account.suspended_at.is_not(None))
+        .join(Account, Account.id == Status.account_id)
+        .where(Status.id.in_(ids), Status.deleted_at.is_(None)))]
+
+
+def mentioning(session: Session, *, account_id: int, status_ids: Iterable[int]) -> set[int]:
+    """Which of ``status_ids`` mention ``account_id``."""
+    ids = list(set(status_ids))
+    if not ids:
+        return set()
+    return set(session.scalars(select(Mention.status_id).where(Mention.account_id == account_id,
+                                                               Mention.status_id.in_(ids))))
+
+
+def recent_home_ids_by_authors(session: Session, *, author_ids: Iterable[int], max_id: int | None = None,
+                               limit: int = 500) -> list[int]:
+    """Ids of the authors' latest live posts that may enter a home feed (no direct posts or
+    stories), newest first."""
     ids = list(set(author_ids))
     if not ids:
         return []
-    query = select(Status).where(Status.account_id.in_(ids), Status.deleted_at.is_(None))
-    if since is not None:
-        query = query.where(Status.created_at >= since)
+    query = select(Status.id).where(Status.account_id.in_(ids), Status.deleted_at.is_(None),
+                                    Status.visibility != "direct", Status.is_story.is_(False))
     if max_id is not None:
         query = query.where(Status.id < max_id)
     return list(session.scalars(query.order_by(Status.id.desc()).limit(limit)))
+
+
+def authors_and_times(session: Session, *, status_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
+    """(id, author id, created_at) of these statuses, as plain columns."""
+    ids = list(set(status_ids))
+    if not ids:
+        return []
+    return [tuple(r) for r in session.execute(select(Status.id, Status.account_id, Status.created_at)
+                                              .where(Status.id.in_(ids)))]
 
 
 def add_to_counter(session: Session, *, status_id: int, column: str, delta: int) -> None:
@@ -70,18 +102,21 @@ def attach_mentions(session: Session, *, status_id: int, account_ids: Iterable[i
 
 
 def viewer_marks(session: Session, *, viewer_id: int, status_ids: list[int]) -> dict[str, set[int]]:
-    """Which of ``status_ids`` the viewer favourited, bookmarked, pinned or reblogged (one query each)."""
+    """Which of ``status_ids`` the viewer favourited, bookmarked, pinned or reblogged (one query)."""
+    marks: dict[str, set[int]] = {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
     if not status_ids:
-        return {"favourited": set(), "bookmarked": set(), "pinned": set(), "reblogged": set()}
+        return marks
 
-    def _ids(model):
-        return set(session.scalars(select(model.status_id).where(
-            model.account_id == viewer_id, model.status_id.in_(status_ids))))
+    def _marked(kind: str, model):
+        return select(literal(kind).label("kind"), model.status_id.label("status_id")).where(
+            model.account_id == viewer_id, model.status_id.in_(status_ids))
 
-    reblogged = set(session.scalars(select(Status.reblog_of_id).where(
-        Status.account_id == viewer_id, Status.reblog_of_id.in_(status_ids), Status.deleted_at.is_(None))))
-    return {"favourited": _ids(Favourite), "bookmarked": _ids(Bookmark), "pinned": _ids(Pin),
-            "reblogged": reblogged}
+    reblogged = select(literal("reblogged").label("kind"), Status.reblog_of_id.label("status_id")).where(
+        Status.account_id == viewer_id, Status.reblog_of_id.in_(status_ids), Status.deleted_at.is_(None))
+    for kind, status_id in session.execute(union_all(_marked("favourited", Favourite), _marked("bookmarked", Bookmark),
+                                                     _marked("pinned", Pin), reblogged)):
+        marks[kind].add(status_id)
+    return marks
 
 
 def tags_for(session: Session, *, status_ids: list[int]) -> dict[int, list[str]]:

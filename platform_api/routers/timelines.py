@@ -32,8 +32,9 @@ def home(request: Request, db: DbSession, settings: AppSettings, background: Bac
         page = HomeTimeline(db, settings)(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         extras, ranking = None, "chronological"
     else:
-        timeline = RankedHomeTimeline(db, settings, request.app.state.feed_pipeline, request.app.state.feed_cache,
-                                      request.app.state.experiment)
+        state = request.app.state
+        timeline = RankedHomeTimeline(db, settings, state.feed_pipeline, state.feed_cache, state.experiment,
+                                      state.feed_refresher)
         page, extras, ranking = timeline(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         if timeline.assignment is not None:
             background.add_task(log_exposure, request.app.state.settings, account.id, timeline.assignment,

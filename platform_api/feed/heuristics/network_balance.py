@@ -4,7 +4,6 @@ import numpy as np
 
 from platform_api.feed import features as F
 from platform_api.feed.query import FeedQuery
-from platform_api.repositories import relationships
 
 
 def balanced_order(score: np.ndarray, in_network: np.ndarray, max_share: float) -> np.ndarray:
@@ -42,7 +41,7 @@ class NetworkBalanceRescorer:
     def rescore(self, query: FeedQuery, candidates):
         if candidates.empty:
             return candidates.assign(**{F.IN_NETWORK: []})
-        followees = set(relationships.followee_ids(query.session, account_id=query.viewer.id)) | {query.viewer.id}
+        followees = query.followee_ids() | {query.viewer.id}
         in_network = candidates[F.AUTHOR_ID].isin(followees).to_numpy()
         slots = balanced_order(candidates[F.SCORE].to_numpy(dtype=float), in_network, self.max_share)
         ordered = candidates.assign(**{F.IN_NETWORK: in_network}).iloc[np.argsort(slots)]

@@ -8,7 +8,6 @@ from platform_api.feed import features as F
 from platform_api.feed.metrics import FEED_SOURCE_FAILURES
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
-from platform_api.repositories import relationships
 from platform_api.tables import Status
 
 log = structlog.get_logger("agora.feed")
@@ -35,7 +34,7 @@ class EmbeddingNeighboursSource:
             return candidate_frame([], self.name)
         if not ids:
             return candidate_frame([], self.name)
-        in_network = set(relationships.followee_ids(query.session, account_id=query.viewer.id)) | {query.viewer.id}
+        in_network = query.followee_ids() | {query.viewer.id}
         rows = query.session.execute(
             select(Status.id, Status.account_id, Status.created_at)
             .where(Status.id.in_(ids), Status.account_id.not_in(in_network), Status.deleted_at.is_(None),

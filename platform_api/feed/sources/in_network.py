@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
-from platform_api.feed import features as F
 from platform_api.feed.query import FeedQuery
-from platform_api.tables import Status
+from platform_api.feed.sources.frames import candidate_frame
 from platform_api.timelines import HomeTimeline
 
 
@@ -18,13 +16,6 @@ class InNetworkSource:
         self.cap = cap
 
     def fetch(self, query: FeedQuery) -> pd.DataFrame:
-        ids = HomeTimeline(query.session, query.settings).candidate_ids(query.viewer, limit=self.cap)
-        if not ids:
-            return pd.DataFrame(columns=list(F.CANDIDATE_COLUMNS))
-        rows = query.session.execute(select(Status.id, Status.account_id, Status.created_at)
-                                     .where(Status.id.in_(ids))).all()
-        frame = pd.DataFrame(rows, columns=[F.STATUS_ID, F.AUTHOR_ID, F.CREATED_AT])
-        frame[F.CREATED_AT] = frame[F.CREATED_AT].map(lambda d: d.timestamp()).astype(float)
-        frame[F.SOURCE] = self.name
-        frame[F.CONTEXT] = None
-        return frame
+        rows = HomeTimeline(query.session, query.settings).candidates(query.viewer, limit=self.cap,
+                                                                        followees=query.followees_reach())
+        return candidate_frame([(*row, None) for row in rows], self.name)

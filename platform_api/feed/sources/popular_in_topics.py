@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 from sqlalchemy import func, select
 
+from platform_api.feed import features as F
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
-from platform_api.ids import utcnow
+from platform_api.ids import id_floor, utcnow
 from platform_api.tables import Favourite, Status, StatusTag, Tag
 
 
@@ -41,13 +43,11 @@ class PopularInTopicsSource:
         rows = query.session.execute(
             select(Status.id, Status.account_id, Status.created_at, StatusTag.tag_id)
             .join(StatusTag, StatusTag.status_id == Status.id)
-            .where(StatusTag.tag_id.in_(list(topics)), Status.created_at >= since, Status.visibility == "public",
+            .where(StatusTag.tag_id.in_(list(topics)), StatusTag.status_id >= id_floor(since),   # ids are time-ordered:
+                   Status.created_at >= since, Status.visibility == "public",                 # a range on the tag index
                    Status.deleted_at.is_(None), Status.limited.is_(False), Status.reblog_of_id.is_(None),
                    Status.account_id != query.viewer.id)
             .order_by(Status.favourites_count.desc(), Status.id.desc()).limit(self.cap * 2)).all()
-        seen, out = set(), []
-        for status_id, author, created, tag_id in rows:
-            if status_id not in seen:
-                seen.add(status_id)
-                out.append((status_id, author, created, f"popular in #{topics[tag_id]}"))
-        return candidate_frame(out[: self.cap], self.name)
+        frame = pd.DataFrame(rows, columns=[F.STATUS_ID, F.AUTHOR_ID, F.CREATED_AT, "tag_id"])
+        frame = frame.drop_duplicates(F.STATUS_ID).head(self.cap)
+        return candidate_frame(frame.assign(**{F.CONTEXT: "popular in #" + frame["tag_id"].map(topics)}), self.name)
