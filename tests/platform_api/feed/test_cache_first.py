@@ -153,3 +153,32 @@ def test_the_cache_keeps_the_most_recent_viewers():
     for viewer in (1, 2, 3):
         cache.put(viewer, f"list {viewer}")
     assert cache.get(1) is None and cache.get(2) == "list 2" and cache.get(3) == "list 3"
+
+
+def test_posting_drops_the_authors_cached_list_so_their_post_shows_next(world, pipeline):
+    from fastapi.testclient import TestClient
+
+    from platform_api.main import create_app
+    from platform_api.services.issue_token import IssueToken
+
+    with session_scope(world) as session:
+        viewer = session.query(Account).filter_by(username="viewer").one()
+        token, _ = IssueToken(session)(application=None, account=viewer, scopes="read write")
+        viewer_id = viewer.id
+    app = create_app(world.model_copy(update={"feed_cache_seconds": 180}))
+    with TestClient(app) as client:
+        app.state.feed_cache.put(viewer_id, _ranked(world, pipeline, viewer_id))  # as a model ranking leaves it
+        assert app.state.feed_cache.lookup(viewer_id) is not None
+        posted = client.post("/api/v1/statuses", data={"status": "my own news"},
+                             headers={"Authorization": f"Bearer {token}"})
+        assert posted.status_code == 200
+        assert app.state.feed_cache.lookup(viewer_id) is None
+
+
+def _ranked(settings, pipeline, viewer_id):
+    import time
+
+    from platform_api.feed.query import FeedQuery
+
+    with session_scope(settings) as session:
+        return pipeline.run(FeedQuery(session, settings, session.get(Account, viewer_id), time.time()))
