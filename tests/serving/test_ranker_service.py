@@ -184,12 +184,14 @@ def test_metrics_count_hydration_and_cache_rows_per_view(service, candidates):
             client.score(ml_chain.ACCOUNTS[30], **candidates)
     metrics = httpx.get(service["url"] + "/metrics", timeout=5).text
 
-    def value(prefix: str) -> float:
-        return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith(prefix))
+    def value(name: str, *labels: str) -> float:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                   if line.startswith(name + "{") and all(label in line for label in labels))
 
-    assert value('agora_ranker_feature_rows_total{result="hit",view="post_engagement"}') >= len(candidates["status_ids"])
-    assert value('agora_ranker_feature_rows_total{result="miss",view="viewer_author_affinity"}') > 0
-    assert value('agora_ranker_hydration_seconds_count{alias="champion"}') >= 2
+    rows = len(candidates["status_ids"])
+    assert value("agora_ranker_feature_rows_total", 'view="post_engagement"', 'result="hit"') >= rows
+    assert value("agora_ranker_feature_rows_total", 'view="viewer_author_affinity"', 'result="miss"') > 0
+    assert value("agora_ranker_hydration_seconds_count", 'alias="champion"') >= 2
 
 
 def test_client_raises_once_the_service_is_stopped(service, candidates):
