@@ -85,7 +85,10 @@ def _direct_feast(fs, features, rows: dict, repeats: int) -> dict:
 
 
 def _service_hydration(settings, fs, service, rows: dict, viewers: list[int], repeats: int) -> dict:
-    """Cold, new-viewer and warm hydration through the service's cache, and the model's pass."""
+    """Cold, new-viewer and warm hydration through the service's cache, and the model's pass
+    (preprocessing + forward + the combined score)."""
+    import torch
+
     from models.ranker.predictor import load_registered
     from serving.ranker.hydration import FeatureHydrator
 
@@ -106,6 +109,7 @@ def _service_hydration(settings, fs, service, rows: dict, viewers: list[int], re
     warm = _timed(lambda _: warm_cache.hydrate(rows), repeats * 5)
     columns, stats = warm_cache.hydrate(rows)
     predictor, version = load_registered(settings)
+    torch.set_num_threads(1)  # as the service runs it (serving/ranker/service.py)
     forward = _timed(lambda _: predictor.score(columns), repeats * 5)
     return {"cold": latency_summary(cold), "new_viewer": latency_summary(new_viewer), "warm": latency_summary(warm),
             "warm_feast_calls": stats.feast_calls, "model_forward": latency_summary(forward),

@@ -50,15 +50,15 @@ def topic_match(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     The topic width is the longest vector in the batch; a vector of another length, or none, reads
     as all zeros, and a bucket id is taken modulo the width."""
     n = len(columns["post_topic_buckets"])
-    present = {name: ~np.isnan(columns[name]) for name in TOPIC_VECTORS}
-    lengths = {name: np.count_nonzero(p, axis=1) for name, p in present.items()}
+    lengths = {name: np.count_nonzero(~np.isnan(columns[name]), axis=1) for name in TOPIC_VECTORS}
     width = max(max((int(v.max()) for v in lengths.values() if v.size), default=0), 1)
 
     def dense(name: str) -> np.ndarray:
+        """Rows of exactly ``width`` values (left-aligned, so no NaN among them); others zero."""
         if columns[name].shape[1] < width:
             return np.zeros((n, width))
-        whole = (lengths[name] == width)[:, None]
-        return np.where(whole & present[name], columns[name], 0.0)[:, :width]
+        matrix, whole = columns[name][:, :width], lengths[name] == width
+        return matrix if whole.all() else np.where(whole[:, None], matrix, 0.0)
 
     impressions, likes, clicks, own, followed, authored = (dense(name) for name in TOPIC_VECTORS)
     buckets = columns["post_topic_buckets"]
