@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # default AGORA_REDIS_URL; features/store.py writes it into the repo config).
     feast_online_store: Literal["sqlite", "redis"] = "sqlite"
     feast_redis_url: str | None = None
+    # The ranker service's hot-row cache in front of Feast (serving/ranker/hydration.py): a row read
+    # from the online store is reused for this long. Daily snapshot views change once a day;
+    # views fed by a push source (live post counters) must show a push within seconds.
+    ranker_cache_seconds: float = 300.0
+    ranker_live_cache_seconds: float = 5.0
+    ranker_cache_max_rows: int = 500_000  # per feature view; a full view starts over
 
     # Social core
     registrations_open: bool = True

@@ -71,13 +71,12 @@ candidate_request = RequestSource(
         Field(name="age_hours", dtype=Float64),
         Field(name="log_age_hours", dtype=Float64),
     ],
-    # Python mode: Feast hands the UDF plain lists, skipping a pandas round trip per request
-    # (it matters at 1,000 candidates); training runs the very same function.
+    # Python mode: Feast hands the UDF plain lists, skipping a pandas round trip per request.
+    # The transform itself is features/on_demand.py's, which the ranker service also calls.
     mode="python",
     description="Post age at request time; identical code for training and serving.",
 )
 def post_age(inputs: dict) -> dict:
-    import math
+    from features.on_demand import as_feast_output, post_age
 
-    hours = [max(float(age), 0.0) / 3600.0 for age in inputs["age_seconds"]]
-    return {"age_hours": hours, "log_age_hours": [math.log1p(h) for h in hours]}
+    return as_feast_output(post_age(inputs))

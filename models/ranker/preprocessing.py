@@ -53,6 +53,8 @@ class FeaturePreprocessor:
 
 
 def _as_float(values):
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":  # serving's columns: NaN is missing already
+        return values
     to_numpy = getattr(values, "to_numpy", None)
     if to_numpy is not None:  # pandas: nullable ints → float with NaN
         return to_numpy(dtype=np.float64, na_value=np.nan)

@@ -7,37 +7,38 @@ Start (repo root as cwd, ``AGORA_HOME`` set)::
 ``POST /score`` with ``{"viewer_id": 1, "status_ids": [...], "author_ids": [...],
 "ages_seconds": [...]}`` returns ``{"scores": [...], "heads": {"like": [...], ...},
 "model": "ranker/<version>"}``: per candidate, in request order, the ranking score Σ wᵢ·pᵢ
-(weights in the model's config) and each head's probability. Features come from Feast in one batched
-``get_online_features`` call with the model's own feature service (its on-demand view
-computes the post age); preprocessing is the model's (``models/ranker``), never a copy.
-``/healthz``, ``/livez`` and ``/readyz`` are BentoML's.
+(weights in the model's config) and each head's probability. Features are the model's own
+feature service's, read through a hot-row cache in front of the Feast online store
+(``hydration.py``: rows at most ``AGORA_RANKER_CACHE_SECONDS`` old, live counters
+``AGORA_RANKER_LIVE_CACHE_SECONDS``; the on-demand views computed by their own
+``features/on_demand.py`` functions); preprocessing is the model's (``models/ranker``), never a copy.
+``/healthz``, ``/livez`` and ``/readyz`` are BentoML's; ``/metrics`` adds the hydration time and
+the cache's hits and misses per feature view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import bentoml
 import numpy as np
+import structlog
 from bentoml.exceptions import InvalidArgument
 
+# numeric_columns is the proto decoder's old home; it is importable from here still.
+from serving.ranker.hydration import FeatureHydrator, HydrationStats, numeric_columns  # noqa: F401
 
-def numeric_columns(response, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Feast's online response as one float array per named feature.
+log = structlog.get_logger("agora.ranker")
 
-    Reads the protobuf directly: ``OnlineResponse.to_dict()`` sends every value through a
-    generic type switch, which at 1,000 candidates × 31 features costs more than the model.
-    An unset value (an entity the online store does not know) reads as 0.0, which is what the
-    ranker's preprocessing turns a missing value into anyway."""
-    proto = response.proto
-    index = {name: i for i, name in enumerate(proto.metadata.feature_names.val)}
-    columns = {}
-    for name in names:
-        values = proto.results[index[name]].values
-        kind = next((k for k in (v.WhichOneof("val") for v in values) if k not in (None, "null_val")), None)
-        columns[name] = (np.zeros(len(values)) if kind is None else
-                         np.fromiter((getattr(v, kind) for v in values), dtype=np.float64, count=len(values)))
-    return columns
+
+#: Hydration cost per request, and the cache's effect, on BentoML's own ``/metrics``.
+HYDRATION_SECONDS = bentoml.metrics.Histogram(
+    name="agora_ranker_hydration_seconds", documentation="Feature hydration time per /score request",
+    labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+FEAST_SECONDS = bentoml.metrics.Histogram(
+    name="agora_ranker_feast_read_seconds", documentation="Time in Feast get_online_features for cache misses",
+    labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+CACHE_ROWS = bentoml.metrics.Counter(
+    name="agora_ranker_feature_rows", documentation="Feature-view rows per candidate: fresh in the cache or read",
+    labelnames=["view", "result"])
 
 
 #: One worker: the model is small and the box has 2 cores; Feast's import costs ~5 s per worker.
@@ -58,10 +59,22 @@ class RankerService:
         self.ranker, self.version = load_registered(settings)
         self.model_name = f"ranker/{self.version}"
         self.store = feature_store(settings)
-        self.feature_service = self.store.get_feature_service(self.ranker.feature_service)
-        self.models = {"champion": (self.ranker, self.model_name, self.feature_service)}
+        self._hydrators: dict[str, FeatureHydrator] = {}
+        self.models = {"champion": (self.ranker, self.model_name, self._hydrator(self.ranker, settings))}
         self._load_challenger(settings)
-        self._score(0, [0], [0], [0.0])  # warm the registry cache and the on-demand transform
+        self._score(0, [0], [0], [0.0])  # warm the registry cache and the Feast read path
+
+    def _hydrator(self, ranker, settings) -> FeatureHydrator:
+        """One hot-row cache per feature service (a challenger on the same service shares it);
+        a reload starts with empty caches."""
+        name = ranker.feature_service
+        if name not in self._hydrators:
+            self._hydrators[name] = FeatureHydrator(
+                self.store, self.store.get_feature_service(name), ttl=settings.ranker_cache_seconds,
+                live_ttl=settings.ranker_live_cache_seconds, max_rows=settings.ranker_cache_max_rows)
+            log.info("ranker_hydration_cache", feature_service=name,
+                     views={v.name: v.ttl for v in self._hydrators[name].views.values()})
+        return self._hydrators[name]
 
     def _load_challenger(self, settings) -> None:
         """``@challenger`` too, when there is one, so an experiment's arm can be scored by it."""
@@ -73,8 +86,7 @@ class RankerService:
             challenger, version = load_registered(settings, alias="challenger")
         except MlflowException:
             return
-        self.models["challenger"] = (challenger, f"ranker/{version}",
-                                     self.store.get_feature_service(challenger.feature_service))
+        self.models["challenger"] = (challenger, f"ranker/{version}", self._hydrator(challenger, settings))
 
     @bentoml.api
     def reload(self) -> dict:
@@ -102,8 +114,20 @@ class RankerService:
     def _score(self, viewer_id: int, status_ids: list[int], author_ids: list[int],
                ages_seconds: list[float], alias: str = "champion") -> np.ndarray:
         """P(engagement) per candidate and head."""
-        ranker, _, feature_service = self.models[alias]
-        rows = {"viewer_id": [viewer_id] * len(status_ids), "author_id": list(author_ids),
-                "status_id": list(status_ids), "age_seconds": [float(a) for a in ages_seconds]}
-        response = self.store.get_online_features(features=feature_service, entity_rows=rows)
-        return ranker.predict_heads(numeric_columns(response, ranker.feature_names))
+        ranker, _, hydrator = self.models[alias]
+        rows = {"viewer_id": np.full(len(status_ids), viewer_id, dtype=np.int64),
+                "author_id": np.asarray(author_ids, dtype=np.int64),
+                "status_id": np.asarray(status_ids, dtype=np.int64),
+                "age_seconds": np.asarray(ages_seconds, dtype=np.float64)}
+        columns, stats = hydrator.hydrate(rows)
+        self._record(alias, stats)
+        return ranker.predict_heads(columns)
+
+    @staticmethod
+    def _record(alias: str, stats: HydrationStats) -> None:
+        HYDRATION_SECONDS.labels(alias=alias).observe(stats.seconds)
+        if stats.feast_calls:
+            FEAST_SECONDS.labels(alias=alias).observe(stats.feast_seconds)
+        for view, hits in stats.hits.items():
+            CACHE_ROWS.labels(view=view, result="hit").inc(hits)
+            CACHE_ROWS.labels(view=view, result="miss").inc(stats.misses[view])

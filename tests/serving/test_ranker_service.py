@@ -178,6 +178,22 @@ def test_reload_loads_the_current_champion(service, chain, monkeypatch):
         assert client.score(ml_chain.ACCOUNTS[0], [1], [ml_chain.AUTHORS[0]], [5.0])[1] == f"ranker/{champion}"
 
 
+def test_metrics_count_hydration_and_cache_rows_per_view(service, candidates):
+    with RankerClient(service["url"], timeout_s=30) as client:
+        for _ in range(2):  # the second request finds every row in the hot-row cache
+            client.score(ml_chain.ACCOUNTS[30], **candidates)
+    metrics = httpx.get(service["url"] + "/metrics", timeout=5).text
+
+    def value(name: str, *labels: str) -> float:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                   if line.startswith(name + "{") and all(label in line for label in labels))
+
+    rows = len(candidates["status_ids"])
+    assert value("agora_ranker_feature_rows_total", 'view="post_engagement"', 'result="hit"') >= rows
+    assert value("agora_ranker_feature_rows_total", 'view="viewer_author_affinity"', 'result="miss"') > 0
+    assert value("agora_ranker_hydration_seconds_count", 'alias="champion"') >= 2
+
+
 def test_client_raises_once_the_service_is_stopped(service, candidates):
     client = RankerClient(service["url"], timeout_s=5)
     client.score(ml_chain.ACCOUNTS[0], candidates["status_ids"][:3], candidates["author_ids"][:3], [1.0, 2.0, 3.0])
