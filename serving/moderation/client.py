@@ -7,12 +7,12 @@ calling) for ``cooldown_s``: while the service is down, posting costs no connect
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
+
+from serving.breaker import CircuitBreaker
 
 
 class ModerationUnavailable(RuntimeError):
@@ -35,23 +35,20 @@ class ModerationClient:
     def __init__(self, base_url: str, timeout_s: float = 0.15, cooldown_s: float = 2.0):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
-        self.cooldown_s = cooldown_s
+        self.breaker = CircuitBreaker(cooldown_s)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout_s)
-        self._open_until = 0.0
-        self._lock = threading.Lock()
 
     def classify(self, texts: Sequence[str], *, timeout_s: float | None = None) -> list[Classification]:
         """One classification per text, in order. ``timeout_s`` overrides the budget (the
         asynchronous worker has time to wait; a post does not)."""
-        if timeout_s is None and time.monotonic() < self._open_until:
+        if timeout_s is None and self.breaker.open:
             raise ModerationUnavailable(f"moderation at {self.base_url} failed recently; not retrying yet", "open")
         try:
             result = self._classify([str(t) for t in texts], timeout_s or self.timeout_s)
         except ModerationUnavailable:
-            with self._lock:
-                self._open_until = time.monotonic() + self.cooldown_s
+            self.breaker.failed()
             raise
-        self._open_until = 0.0
+        self.breaker.succeeded()
         return result
 
     def _classify(self, texts: list[str], timeout_s: float) -> list[Classification]:
