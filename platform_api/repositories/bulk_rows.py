@@ -83,8 +83,9 @@ def _plain(values, sqlite: bool) -> list:
         values = values.astype("datetime64[us]")
         if not sqlite:
             return values.tolist()
-        text = np.char.replace(np.datetime_as_string(values, unit="us"), "T", " ")
-        return [None if v == "NaT" else v for v in text.tolist()]
+        text = np.char.replace(np.datetime_as_string(values, unit="us"), "T", " ").astype(object)
+        text[np.isnat(values)] = None
+        return text.tolist()
     if isinstance(values, np.ndarray) and values.dtype.kind == "b":
         return [int(v) for v in values.tolist()] if sqlite else values.tolist()
     return values.tolist() if hasattr(values, "tolist") else list(values)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -94,6 +94,13 @@ def _datetimes(values) -> np.ndarray:
     return np.asarray(values).astype("datetime64[us]")
 
 
+def _rank_in_runs(keys: np.ndarray) -> np.ndarray:
+    """Each element's position within its run of equal consecutive ``keys`` (0, 1, 2, … per run)."""
+    position = np.arange(len(keys))
+    starts = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
+    return position - np.maximum.accumulate(np.where(starts, position, 0))
+
+
 def _csr(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row order grouped by ``keys`` and each key's (start, count) in it."""
     order = np.argsort(keys, kind="stable")
@@ -143,7 +150,7 @@ class DrawBulkWorld:
         active = accounts.active.to_numpy()
         degree[active] = rng.integers(100, 501, size=int(active.sum()))
         degree = np.minimum(degree, n - 1)
-        src = np.repeat(np.arange(n), degree)
+        src = np.repeat(np.arange(n), 2 * degree)  # twice over: popular targets repeat, and repeats drop
         dst = np.empty(len(src), dtype=np.int64)
         popularity, community = accounts.popularity.to_numpy(), accounts.community.to_numpy()
         inside = rng.random(len(src)) < 0.6
@@ -156,6 +163,7 @@ class DrawBulkWorld:
         src, dst = src[keep], dst[keep]
         _, first = np.unique(src * n + dst, return_index=True)
         first.sort()
+        first = first[_rank_in_runs(src[first]) < degree[src[first]]]
         at = self.start + self._seconds(rng.uniform(0, 3 * 86400, size=len(first)))
         return pd.DataFrame({"src": src[first], "dst": dst[first], "at": at})
 
@@ -370,9 +378,7 @@ class WriteBulkWorld:
         account = np.concatenate([author[pushed], account])
         order = np.lexsort((-post, account))          # per account, newest first
         post, account = post[order], account[order]
-        position = np.arange(len(post))
-        first = np.r_[True, account[1:] != account[:-1]]
-        keep = position - np.maximum.accumulate(np.where(first, position, 0)) < self.settings.home_feed_cap
+        keep = _rank_in_runs(account) < self.settings.home_feed_cap
         post, account = post[keep], account[keep]
         self._insert(HomeFeedEntry, {"account_id": ids[account], "status_id": w.posts.id.to_numpy()[post],
                                      "author_id": ids[author[post]]})
