@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Table, insert, inspect
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, inspect, select
 
 BATCH = 50_000
 
@@ -89,3 +89,14 @@ def _plain(values, sqlite: bool) -> list:
     if isinstance(values, np.ndarray) and values.dtype.kind == "b":
         return [int(v) for v in values.tolist()] if sqlite else values.tolist()
     return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def last_ids(connection: Connection, tables: tuple[Table, ...]) -> dict[str, int]:
+    """The highest ``id`` of each table (0 when empty): a mark to trim back to."""
+    return {t.name: connection.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in tables}
+
+
+def trim_after(connection: Connection, tables: tuple[Table, ...], marks: dict[str, int]) -> dict[str, int]:
+    """Delete the rows added since ``marks`` (``last_ids``): a benchmark's own impressions and
+    events, so that a cached world is the same world at every run. Rows deleted per table."""
+    return {t.name: connection.execute(delete(t).where(t.c.id > marks.get(t.name, 0))).rowcount for t in tables}

@@ -135,7 +135,8 @@ class DrawBulkWorld:
         activity = rng.lognormal(0.0, 0.8, size=n)
         active = np.zeros(n, dtype=bool)
         active[np.argsort(-activity)[:max(1, int(n * self.config.active_share))]] = True
-        created = self.start - self._seconds(rng.uniform(86400, 400 * 86400, size=n))
+        # Whole days back, as GenerateWorld does (one lake hour per day, not thousands), within the hour.
+        created = self.start - self._seconds(rng.integers(1, 400, size=n) * 86400 - rng.uniform(0, 3600, size=n))
         names = [DEMO_USERNAME] + [f"{ADJECTIVES[i % 16]}_{NOUNS[(i // 16) % 16]}{i}" for i in range(1, n)]
         return pd.DataFrame({"id": snowflake_ids(created), "username": names, "created_at": created,
                              "community": interests.argmax(axis=1), "activity": activity, "active": active,
