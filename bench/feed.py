@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import quick, save_result
+from bench.feed_scoring import split_scoring
 from bench.feed_world import feed_world
 
 LUA = Path(__file__).resolve().parent / "feed_wrk.lua"
@@ -37,6 +38,9 @@ SECONDS = int(os.environ.get("BENCH_FEED_SECONDS", "10" if quick() else "30"))
 CONCURRENCY = int(os.environ.get("BENCH_FEED_CONCURRENCY", "8"))
 VIEWERS = int(os.environ.get("BENCH_FEED_VIEWERS", "50" if quick() else "200"))
 PAGES = int(os.environ.get("BENCH_FEED_PAGES", "10"))
+#: The world whose chain trains the ranker and fills Feast (default: the benchmark's own). Another
+#: size serves that ranker against this world, whose own entities Feast then does not know.
+RANKER_USERS = int(os.environ.get("BENCH_FEED_RANKER_USERS", str(USERS)))
 TARGETS = {"ranked_p95_under_load_ms": 100, "goal_ranked_p95_under_load_ms": 50,
            "goal_ranked_over_chronological_p95": 2.0}
 #: Stage groups of a cold request, from the pipeline's stage labels.
@@ -61,8 +65,8 @@ def _reset_bench_rows(settings, marks: dict | None) -> dict:
         return marks
 
 
-def _viewer_tokens(settings, count: int) -> list[str]:
-    """Tokens for ``count`` active accounts (≥100 follows), spread over the id range."""
+def _viewer_tokens(settings, count: int) -> dict[int, str]:
+    """Account id → token of ``count`` active accounts (≥100 follows), spread over the id range."""
     from sqlalchemy import select
 
     from platform_api.db import session_scope
@@ -72,7 +76,8 @@ def _viewer_tokens(settings, count: int) -> list[str]:
     with session_scope(settings) as session:
         active = session.scalars(select(Account).where(Account.following_count >= 100).order_by(Account.id)).all()
         step = max(1, len(active) // count)
-        return [IssueToken(session)(application=None, account=a, scopes="read")[0] for a in active[::step][:count]]
+        return {a.id: IssueToken(session)(application=None, account=a, scopes="read")[0]
+                for a in active[::step][:count]}
 
 
 def _world_facts(settings) -> dict:
@@ -117,9 +122,12 @@ def run_wrk(base_url: str, tokens_file: Path, *, order: str, pages: int, seconds
 
 def scrape(url: str) -> dict[tuple, float]:
     """Every sample of a Prometheus endpoint: (name, sorted labels) → value."""
+    return parse_metrics(httpx.get(url, timeout=10).text)
+
+
+def parse_metrics(text: str) -> dict[tuple, float]:
     from prometheus_client.parser import text_string_to_metric_families
 
-    text = httpx.get(url, timeout=10).text
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
 
@@ -166,11 +174,11 @@ def ranker_ms(before: dict, after: dict) -> float | None:
 class FeedServices:
     """The ranker (started once) and the API (restarted per phase: the cache TTL is read at start)."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, ranker_settings=None):
         from agora.processes import ServiceGroup
 
         self.settings = settings
-        self.ranker = ServiceGroup(settings)
+        self.ranker = ServiceGroup(ranker_settings or settings)
         self.api = None
 
     def start_ranker(self) -> None:
@@ -224,12 +232,14 @@ def phase(services: FeedServices, tokens_file: Path, *, cache_seconds: int, page
 def main() -> None:
     from agora.processes import free_port
 
-    home, build = feed_world(USERS)
+    own_chain = RANKER_USERS == USERS
+    home, build = feed_world(USERS) if own_chain else feed_world(USERS, ("world", "export"))
+    ranker_home, ranker_build = (home, build) if own_chain else feed_world(RANKER_USERS)
     os.environ.update({"AGORA_HOME": str(home), "AGORA_API_PORT": str(free_port()),
                        "AGORA_SERVING_PORT": str(free_port()), "HF_HUB_OFFLINE": "1"})
     for var in ("AGORA_DATABASE_URL", "AGORA_REDIS_URL"):
         os.environ.pop(var, None)
-    from agora.settings import get_settings, reset_settings_cache
+    from agora.settings import Settings, get_settings, reset_settings_cache
 
     reset_settings_cache()
     settings = get_settings()
@@ -237,16 +247,22 @@ def main() -> None:
     marks = json.loads(marks_path.read_text()) if marks_path.exists() else None
     marks_path.write_text(json.dumps(_reset_bench_rows(settings, marks)))
     tokens_file = home / "bench-tokens.txt"
-    tokens_file.write_text("\n".join(_viewer_tokens(settings, VIEWERS)) + "\n")
+    viewers = _viewer_tokens(settings, VIEWERS)
+    tokens_file.write_text("\n".join(viewers.values()) + "\n")
     world = {**_world_facts(settings), "build_seconds": build.get("steps"),
-             "build_load_average": build.get("load_average")}
-    services = FeedServices(settings)
+             "build_load_average": build.get("load_average"), "ranker_trained_on_users": RANKER_USERS,
+             "ranker_chain_seconds": ranker_build.get("steps")}
+    ranker_settings = None if own_chain else Settings(home=ranker_home, serving_port=settings.serving_port,
+                                                      api_port=settings.api_port)
+    services = FeedServices(settings, ranker_settings)
     try:
         services.start_ranker()
         cold = phase(services, tokens_file, cache_seconds=0, pages=1)
         load = phase(services, tokens_file, cache_seconds=180, pages=PAGES)
     finally:
         services.stop()
+    scored = int(cold["ranked_feed"]["candidates_scored_mean"] or 500)
+    scoring_split = split_scoring(settings, ranker_settings or settings, list(viewers)[:10], scored)
     ranked_p95 = load["ranked"]["p95_ms"]
     stages = cold["ranked_feed"]["stage_groups_ms_per_run"]
     save_result("feed", {
@@ -254,7 +270,10 @@ def main() -> None:
                         f"{world['accounts']:,}-account bulk world: cold path (page cache off, first pages) and "
                         f"load with the cache (sessions of {PAGES} pages), ranked vs chronological (baseline) in "
                         f"the same run, same viewers. The retrieval service is not started: the embedding source "
-                        f"fails fast and the feed runs on its other sources."),
+                        f"fails fast and the feed runs on its other sources."
+                        + ("" if own_chain else f" The ranker and its Feast store come from the chain of a "
+                           f"{RANKER_USERS:,}-account world (this world's own features were not computed), so "
+                           f"this world's entities hydrate as unknown (zeros): the cost is real, the ranking not.")),
         "load_tool": subprocess.run([wrk_binary(), "-v"], capture_output=True, text=True).stdout.split("\n")[0]
         .strip(), "concurrency": CONCURRENCY, "seconds_per_run": SECONDS, "viewers": VIEWERS,
         "pages_per_session": PAGES, "world": world,
@@ -266,6 +285,8 @@ def main() -> None:
                             <= TARGETS["goal_ranked_over_chronological_p95"],
                             "slowest_cold_stage": max(stages, key=stages.get) if stages else None},
         "cold": cold, "load": load,
+        "scoring_split": {"description": "the ranker call of a cold request, in-process as the service runs it, "
+                                         "on each viewer's newest in-network candidates", **scoring_split},
     })
     print(f"load: ranked p95 {ranked_p95} ms vs chronological {load['chronological']['p95_ms']} ms; "
           f"cold ranked p95 {cold['ranked']['p95_ms']} ms", file=sys.stderr)

@@ -23,8 +23,9 @@ STEPS = {"world": ["world", "generate", "--bulk", "--seed", "7"], "export": ["pi
          "materialize": ["features", "materialize"], "train_ranker": ["train", "ranker"]}
 
 
-def feed_world(users: int) -> tuple[Path, dict]:
-    """The home of a ``users``-account feed world and its build record (step → seconds)."""
+def feed_world(users: int, steps: tuple[str, ...] = tuple(STEPS)) -> tuple[Path, dict]:
+    """The home of a ``users``-account feed world built up to ``steps`` (all of them by default)
+    and its build record (step → seconds). ``COMPLETE`` marks a world with the whole chain."""
     home = CACHE_DIR / f"feed-world-{users}"
     record_path = home / "build.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
@@ -35,7 +36,7 @@ def feed_world(users: int) -> tuple[Path, dict]:
         home.mkdir(parents=True)
         record = {"users": users, "steps": {}}
     for name, argv in STEPS.items():
-        if name in record["steps"]:
+        if name in record["steps"] or name not in steps:
             continue
         argv = [*argv, "--users", str(users)] if name == "world" else argv
         started = time.time()
@@ -45,5 +46,6 @@ def feed_world(users: int) -> tuple[Path, dict]:
         record.setdefault("load_average", {})[name] = [round(x, 2) for x in os.getloadavg()]
         record_path.write_text(json.dumps(record, indent=2))
         print(f"  feed world {users}: {name} {record['steps'][name]:.0f} s", file=sys.stderr, flush=True)
-    (home / "COMPLETE").write_text("")
+    if all(name in record["steps"] for name in STEPS):
+        (home / "COMPLETE").write_text("")
     return home, record
