@@ -35,7 +35,7 @@ from bench.feed_world import feed_world
 LUA = Path(__file__).resolve().parent / "feed_wrk.lua"
 USERS = int(os.environ.get("BENCH_FEED_USERS", "5000" if quick() else "100000"))
 SECONDS = int(os.environ.get("BENCH_FEED_SECONDS", "10" if quick() else "30"))
-CONCURRENCY = int(os.environ.get("BENCH_FEED_CONCURRENCY", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_FEED_CONCURRENCY", "4"))  # 2 per core: the API is one process
 VIEWERS = int(os.environ.get("BENCH_FEED_VIEWERS", "50" if quick() else "200"))
 PAGES = int(os.environ.get("BENCH_FEED_PAGES", "10"))
 #: The world whose chain trains the ranker and fills Feast (default: the benchmark's own). Another
@@ -106,7 +106,7 @@ def run_wrk(base_url: str, tokens_file: Path, *, order: str, pages: int, seconds
     env = {**os.environ, "FEED_TOKENS": str(tokens_file), "FEED_ORDER": order, "FEED_PAGES": str(pages),
            "FEED_LIMIT": "20", "FEED_CONNECTIONS": str(CONCURRENCY)}
     command = [wrk_binary(), "-t", str(CONCURRENCY), "-c", str(CONCURRENCY), "-d", f"{seconds}s",
-               "--timeout", "10s", "-s", str(LUA), base_url]
+               "--timeout", "30s", "-s", str(LUA), base_url]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 120)
     line = next((x for x in done.stdout.splitlines() if x.startswith("FEEDJSON ")), None)
     if done.returncode != 0 or line is None:
