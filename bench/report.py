@@ -150,17 +150,20 @@ def scalar_tables(result: dict) -> list[str]:
     return lines
 
 
+def _measured(value, unit: str) -> str:
+    return "none finished in a run" if value is None else f"{_fmt(value)}{unit}"
+
+
 def feed_tables(result: dict) -> list[str]:
     """The targets beside the figures, the cache and candidates, and a cold request's stages."""
     targets, against = result.get("targets", {}), result.get("against_targets", {})
     load, cold = result.get("load", {}), result.get("cold", {})
     cached, cold_feed = load.get("ranked_feed", {}), cold.get("sequential_ranked") or cold.get("ranked_feed", {})
     lines = ["| figure | measured | target / expectation |", "|---|---:|---|",
-             f"| ranked p95 under load (cache on) | {_fmt(against.get('ranked_p95_under_load_ms')) or 'none finished'}"
-             f" ms | "
+             f"| ranked p95 under load (cache on) | {_measured(against.get('ranked_p95_under_load_ms'), ' ms')} | "
              f"≤ {targets.get('ranked_p95_under_load_ms')} ms (goal ≤ {targets.get('goal_ranked_p95_under_load_ms')} ms)"
              f" — {'met' if against.get('meets_target') else 'NOT met'} |",
-             f"| ranked / chronological p95 under load | {_fmt(load.get('ratio_p95_ranked_over_chronological'))}× | "
+             f"| ranked / chronological p95 under load | {_measured(load.get('ratio_p95_ranked_over_chronological'), '×')} | "
              f"goal ≤ {targets.get('goal_ranked_over_chronological_p95')}× |",
              f"| cache hit rate (later pages of a session) | {_fmt(cached.get('cache_hit_rate_of_later_pages'))} | "
              f"~0.9 expected ({result.get('pages_per_session')} pages per session) |",
