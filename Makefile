@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test serve bench soak dags-test notebooks lock clean browser
+.PHONY: install demo test serve bench soak dags-test notebooks lock clean browser wrk
 
 install: $(STAMP) $(HTMX)
 
@@ -46,7 +46,14 @@ serve: install
 test: install browser
 	$(BIN)/python -m pytest tests
 
-bench: install
+# Debian's wrk, the feed benchmark's load tool (bench/feed.py), when it is absent and apt-get can run as root.
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  export DEBIAN_FRONTEND=noninteractive && { apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+	  echo "wrk is not installed (needs root and apt-get): the feed benchmark will fail and say so"
+
+bench: install wrk
 	$(BIN)/python -m bench.run
 
 # 10 minutes of mixed traffic while the API is killed -9 and Redis restarted; checks that no

@@ -150,9 +150,39 @@ def scalar_tables(result: dict) -> list[str]:
     return lines
 
 
-SPECIFIC = {"faiss": faiss_tables, "training": training_tables, "pipeline": pipeline_tables}
+def _measured(value, unit: str) -> str:
+    return "none finished in a run" if value is None else f"{_fmt(value)}{unit}"
+
+
+def feed_tables(result: dict) -> list[str]:
+    """The targets beside the figures, the cache and candidates, and a cold request's stages."""
+    targets, against = result.get("targets", {}), result.get("against_targets", {})
+    load, cold = result.get("load", {}), result.get("cold", {})
+    cached, cold_feed = load.get("ranked_feed", {}), cold.get("sequential_ranked") or cold.get("ranked_feed", {})
+    lines = ["| figure | measured | target / expectation |", "|---|---:|---|",
+             f"| ranked p95 under load (cache on) | {_measured(against.get('ranked_p95_under_load_ms'), ' ms')} | "
+             f"≤ {targets.get('ranked_p95_under_load_ms')} ms (goal ≤ {targets.get('goal_ranked_p95_under_load_ms')} ms)"
+             f" — {'met' if against.get('meets_target') else 'NOT met'} |",
+             f"| ranked / chronological p95 under load | {_measured(load.get('ratio_p95_ranked_over_chronological'), '×')} | "
+             f"goal ≤ {targets.get('goal_ranked_over_chronological_p95')}× |",
+             f"| cache hit rate (later pages of a session) | {_fmt(cached.get('cache_hit_rate_of_later_pages'))} | "
+             f"~0.9 expected ({result.get('pages_per_session')} pages per session) |",
+             f"| candidates scored per ranking (cold / load) | {_fmt(cold_feed.get('candidates_scored_mean'))} / "
+             f"{_fmt(cached.get('candidates_scored_mean'))} | |",
+             f"| ranker service time per /score call (cold) | {_fmt(cold_feed.get('ranker_service_ms_per_call'))} ms"
+             f" | |", ""]
+    stages = cold_feed.get("stage_ms_per_run", {})
+    if stages:
+        lines += [f"Cold ranked request (one at a time: p50 {_fmt(cold_feed.get('p50_ms'))} ms whole request), "
+                  "mean ms per stage (slowest first):", "",
+                  "| stage | ms |", "|---|---:|",
+                  *[f"| {stage} | {_fmt(ms)} |" for stage, ms in sorted(stages.items(), key=lambda kv: -kv[1])], ""]
+    return lines
+
+
+SPECIFIC = {"faiss": faiss_tables, "training": training_tables, "pipeline": pipeline_tables, "feed": feed_tables}
 #: Latency tables whose rows compare within a group (first path part), not across the file.
-SCOPED = {"delivery": 1, "faiss": 1, "moderation": 1, "suggest": 1, "hydration": 1}
+SCOPED = {"delivery": 1, "faiss": 1, "moderation": 1, "suggest": 1, "hydration": 1, "feed": 1}
 
 
 # -- plots ----------------------------------------------------------------------------------------
@@ -242,6 +272,34 @@ def plot_delivery(result: dict) -> Path | None:
     return _save(fig, "delivery_latency_vs_followers.png")
 
 
+def plot_feed(result: dict) -> Path | None:
+    """A cold ranked request's stage groups, stacked, beside the p95s of every run."""
+    cold = result.get("cold", {})
+    groups = (cold.get("sequential_ranked") or cold.get("ranked_feed", {})).get("stage_groups_ms_per_run", {})
+    if not groups:
+        return None
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    bottom = 0.0
+    for group, ms in groups.items():
+        left.bar(["cold ranked request"], [ms], bottom=bottom, label=f"{group} {ms:.1f} ms")
+        bottom += ms
+    left.set_ylabel("mean ms per request (API pipeline stages)")
+    left.set_title("Cold path: time per stage")
+    left.legend(fontsize=7)
+    runs = [(f"{phase} {order}", result[phase][order]["p95_ms"]) for phase in ("cold", "load")
+            for order in ("ranked", "chronological") if order in result.get(phase, {})]
+    right.bar([label for label, _ in runs], [p95 for _, p95 in runs], color=["C0", "C7", "C0", "C7"][:len(runs)])
+    target = result.get("targets", {}).get("ranked_p95_under_load_ms")
+    if target:
+        right.axhline(target, color="red", linestyle="--", label=f"target {target} ms (ranked, load)")
+        right.legend(fontsize=7)
+    right.set_ylabel("p95 ms")
+    right.set_title("p95: ranked vs chronological")
+    right.tick_params(axis="x", labelsize=7)
+    return _save(fig, "feed_stages_and_p95.png")
+
+
 def _save(fig, filename: str) -> Path:
     PLOTS.mkdir(parents=True, exist_ok=True)
     path = PLOTS / filename
@@ -251,7 +309,7 @@ def _save(fig, filename: str) -> Path:
     return path
 
 
-SPECIFIC_PLOTS = {"faiss": plot_faiss, "pipeline": plot_pipeline, "delivery": plot_delivery}
+SPECIFIC_PLOTS = {"faiss": plot_faiss, "pipeline": plot_pipeline, "delivery": plot_delivery, "feed": plot_feed}
 
 
 def section(path: Path) -> list[str]:
