@@ -144,8 +144,8 @@ def delta(before: dict, after: dict, name: str, **labels) -> float:
 def feed_figures(before: dict, after: dict) -> dict:
     """Pipeline runs, candidates scored per run, cache hit rate and per-stage mean ms per run."""
     runs = delta(before, after, "agora_feed_candidates_count")
-    hits, misses = delta(before, after, "agora_feed_cache_total", result="hit"), \
-        delta(before, after, "agora_feed_cache_total", result="miss")
+    hits = sum(delta(before, after, "agora_feed_cache_total", result=r) for r in ("hit", "stale"))
+    misses = delta(before, after, "agora_feed_cache_total", result="miss")
     stages = sorted({dict(ls)["stage"] for (n, ls) in after if n == "agora_feed_stage_seconds_count"})
     per_stage = {}
     for stage in stages:
@@ -157,7 +157,7 @@ def feed_figures(before: dict, after: dict) -> dict:
     return {"pipeline_runs": int(runs),
             "candidates_scored_mean": round(delta(before, after, "agora_feed_candidates_sum") / runs, 1) if runs else None,
             "cache_hits": int(hits), "cache_misses": int(misses),
-            "cache_hit_rate_of_later_pages": round(hits / (hits + misses), 3) if hits + misses else None,
+            "cache_hit_rate": round(hits / (hits + misses), 3) if hits + misses else None,
             "fallbacks": int(delta(before, after, "agora_feed_fallbacks_total")),
             "stage_ms_per_run": per_stage, "stage_groups_ms_per_run": groups}
 

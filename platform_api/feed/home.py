@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from agora.settings import Settings
 from platform_api.feed.experiments import CHRONOLOGICAL, Assignment, HomeFeedExperiment
+from platform_api.feed.metrics import FEED_CACHE
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline, RankedFeed
 from platform_api.feed.query import FeedQuery
@@ -43,6 +44,7 @@ class RankedHomeTimeline:
             return self._chronological(viewer, max_id, since_id, min_id, limit)
         if max_id is not None:
             ranked = next((r for r in self.cache.lists(viewer.id) if max_id in r.extras), None)
+            FEED_CACHE.labels("miss" if ranked is None else "hit").inc()  # a later page: served from the list or not
             if ranked is None:
                 return self._chronological(viewer, max_id, None, None, limit)
             ids = ranked.status_ids[ranked.status_ids.index(max_id) + 1:]

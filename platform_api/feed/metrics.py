@@ -6,7 +6,8 @@ FEED_STAGE_SECONDS = Histogram("agora_feed_stage_seconds", "Time per feed stage"
                                buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 FEED_CANDIDATES = Histogram("agora_feed_candidates", "Candidates scored per ranking",
                             buckets=(10, 50, 100, 250, 500, 1000, 2000, 5000))
-FEED_CACHE = Counter("agora_feed_cache_total", "Ranked page cache lookups", ["result"])
+#: hit / stale: the page came from a cached list; miss: ranked afresh (or a later page whose list expired).
+FEED_CACHE = Counter("agora_feed_cache_total", "Ranked home pages by where their list came from", ["result"])
 FEED_SOURCE_FAILURES = Counter("agora_feed_source_failures_total",
                                "Candidate sources that failed and returned nothing", ["source"])
 FEED_REFRESHES = Counter("agora_feed_refreshes_total", "Background refreshes of ranked lists",

@@ -34,7 +34,7 @@ def test_figures_are_deltas_between_two_scrapes():
     after = feed.parse_metrics(generate_latest(registry).decode())
     figures = feed.feed_figures(before, after)
     assert figures["pipeline_runs"] == 4 and figures["candidates_scored_mean"] == 600
-    assert figures["cache_hit_rate_of_later_pages"] == 0.9
+    assert figures["cache_hit_rate"] == 0.9
     assert figures["stage_ms_per_run"]["source:in_network"] == 10.0
     assert figures["stage_groups_ms_per_run"] == {"candidates": 12.0, "filters": 0, "hydration_and_scoring": 30.0,
                                                   "heuristics": 1.0, "selection": 0}
@@ -45,7 +45,7 @@ def test_report_states_the_targets_beside_the_figures(tmp_path, monkeypatch):
                                 (report, "REPORT", tmp_path / "REPORT.md"), (report, "PLOTS", tmp_path / "plots")):
         monkeypatch.setattr(module, name, value)
     run = lambda p95: {"n": 10, "p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95 * 1.2}  # noqa: E731
-    feed_figures = {"candidates_scored_mean": 600.0, "cache_hit_rate_of_later_pages": 0.9,
+    feed_figures = {"candidates_scored_mean": 600.0, "cache_hit_rate": 0.9,
                     "stage_ms_per_run": {"scorer": 30.0, "source:in_network": 10.0},
                     "stage_groups_ms_per_run": {"candidates": 10.0, "hydration_and_scoring": 30.0}}
     common.save_result("feed", {
