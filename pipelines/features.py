@@ -288,13 +288,17 @@ def lake_read_schema():
 def run(settings: Settings, master: str | None = None) -> dict[str, int]:
     """Recompute every feature table from the whole lake; returns the row count per table."""
     spark = spark_session(settings, "agora-features", master)
-    events = read_events(spark, settings.events_dir).cache()
+    events = read_events(spark, settings.events_dir)
+    # Every transform starts with _prepared(events): cached once, Spark's cache manager answers
+    # that same plan from memory, so the lake is read and deduplicated (a full shuffle) once,
+    # not once per table.
+    prepared = _prepared(events).cache()
     written = {}
     try:
         for name, transform in TABLES.items():
             written[name] = _replace_table(transform(events), settings.feature_tables_dir / name)
     finally:
-        events.unpersist()
+        prepared.unpersist()
     return written
 
 
@@ -338,14 +342,23 @@ def _topic_vectors(acts, key: str, measures: dict, events):
     :func:`_snapshots` grid and timestamps) with, per measure, a :data:`TOPIC_BUCKETS`-long array
     of its counts so far. Summed in long form (key, bucket) and only then laid out as arrays, so
     the plan does not grow with the number of buckets."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     grid = _snapshots(acts, [key], measures, events).select(key, "day", "watermark", "is_birth", "birth_ts")
-    daily = _daily_counts(acts, [key, "bucket"], measures).withColumnRenamed("day", "counted_day")
-    totals = grid.where(~F.col("is_birth")).join(daily, on=key).where(F.col("counted_day") <= F.col("day")) \
-        .groupBy(key, "day", "bucket").agg(*(F.sum(m).alias(m) for m in measures)) \
-        .groupBy(key, "day").agg(*(F.map_from_entries(F.collect_list(F.struct(F.col("bucket").cast("int"), m)))
-                                   .alias(m) for m in measures))
+    daily = _daily_counts(acts, [key, "bucket"], measures)
+    # Every day with activity is a snapshot day, so a running sum per (key, bucket) over the
+    # key's snapshot days gives the counts so far: rows grow with days × buckets used, not with
+    # days × (days × buckets), as a join on counted_day <= day would.
+    so_far = Window.partitionBy(key, "bucket").orderBy("day").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    per_bucket = grid.where(~F.col("is_birth")).select(key, "day") \
+        .join(daily.select(key, "bucket").distinct(), on=key) \
+        .join(daily, on=[key, "bucket", "day"], how="left") \
+        .select(key, "day", "bucket", *(F.sum(F.coalesce(m, F.lit(0))).over(so_far).alias(m) for m in measures))
+    totals = per_bucket.groupBy(key, "day") \
+        .agg(*(F.map_from_entries(F.collect_list(F.struct(F.col("bucket").cast("int"), m))).alias(m)
+               for m in measures))
+
     def dense(counts: str):  # bucket → count map → [count of bucket 0, 1, …] (absent: 0)
         return F.transform(F.sequence(F.lit(0), F.lit(TOPIC_BUCKETS - 1)),
                            lambda b: F.coalesce(F.try_element_at(counts, b), F.lit(0)).cast("double"))
