@@ -345,8 +345,13 @@ def _topic_vectors(acts, key: str, measures: dict, events):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    grid = _snapshots(acts, [key], measures, events).select(key, "day", "watermark", "is_birth", "birth_ts")
-    daily = _daily_counts(acts, [key, "bucket"], measures)
+    # ``acts`` is the costly part (events × topic buckets of their status). Its daily counts are
+    # read three times below, each needing other columns, so the optimizer would prune each
+    # copy differently and recompute ``acts`` three times: materialise them once instead.
+    daily = _daily_counts(acts, [key, "bucket"], measures).localCheckpoint()
+    per_day = daily.groupBy(key, "day").agg(*(F.sum(m).alias(m) for m in measures), F.min("first_at").alias("first_at"))
+    grid = _snapshot_grid(per_day, [key], list(measures), events) \
+        .select(key, "day", "watermark", "is_birth", "birth_ts")
     # Every day with activity is a snapshot day, so a running sum per (key, bucket) over the
     # key's snapshot days gives the counts so far: rows grow with days × buckets used, not with
     # days × (days × buckets), as a join on counted_day <= day would.
@@ -368,11 +373,13 @@ def _topic_vectors(acts, key: str, measures: dict, events):
 
 
 def _daily_counts(acts, keys: list[str], counts: dict[str, EventType]):
+    """Per (keys, day): how many acts of each kind, and the first act's time (``first_at``)."""
     from pyspark.sql import functions as F
 
     return acts.groupBy(*keys, "day").agg(
         *(F.sum(F.when(F.col("event_type") == str(t), 1).otherwise(0)).cast("long").alias(n)
-          for n, t in counts.items()))
+          for n, t in counts.items()),
+        F.min("occurred_at").alias("first_at"))
 
 
 def _snapshots(acts, keys: list[str], counts: dict[str, EventType], events):
@@ -387,10 +394,13 @@ def _snapshots(acts, keys: list[str], counts: dict[str, EventType], events):
     Adds ``order_key`` (days since epoch; birth rows half a day earlier, so they sort first
     and fall outside a same-day window), ``prior_day`` (the day whose platform-wide rates a
     row may use), ``watermark``, ``is_birth``, ``birth_ts`` and zero-filled counts."""
+    return _snapshot_grid(_daily_counts(acts, keys, counts), keys, list(counts), events)
+
+
+def _snapshot_grid(daily, keys: list[str], metrics: list[str], events):
+    """:func:`_snapshots` from the daily counts (keys, day, metrics…, first_at) of the acts."""
     from pyspark.sql import functions as F
 
-    metrics = list(counts)
-    daily = _daily_counts(acts, keys, counts)
     watermark = events.agg(F.max("occurred_at").alias("watermark"))
     # Each active day also opens the next WINDOW-1 days (with zero counts); one groupBy
     # merges a day's own counts with the zeros other days opened.
@@ -405,7 +415,7 @@ def _snapshots(acts, keys: list[str], counts: dict[str, EventType], events):
     grid = spread.groupBy(*keys, "day", "watermark").agg(*(F.sum(m).cast("long").alias(m) for m in metrics)) \
         .select(*keys, "day", "watermark", *metrics, F.lit(False).alias("is_birth"),
                 F.lit(None).cast("timestamp").alias("birth_ts"), F.col("day").alias("prior_day"))
-    births = acts.groupBy(*keys).agg(F.min("occurred_at").alias("first_at")).crossJoin(watermark).select(
+    births = daily.groupBy(*keys).agg(F.min("first_at").alias("first_at")).crossJoin(watermark).select(
         *keys, F.to_date("first_at").alias("day"), "watermark", *(F.lit(0).cast("long").alias(m) for m in metrics),
         F.lit(True).alias("is_birth"), (F.col("first_at") - F.expr("INTERVAL 1 MICROSECOND")).alias("birth_ts"),
         F.date_sub(F.to_date("first_at"), 1).alias("prior_day"))
