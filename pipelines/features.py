@@ -170,8 +170,6 @@ VIEWER_TOPIC_ENGAGEMENTS: dict[str, EventType] = {
     "likes": EventType.FAVOURITED,
     "clicks": EventType.CLICKED,
 }
-#: ``viewer_topics``' pseudo event: a post written by an account the viewer followed at the time.
-FOLLOWEE_POSTED = "followee.posted"
 
 #: The real-time counters of a post (``post_counters``), by the event that increments each.
 POST_COUNTERS: dict[str, EventType] = {
@@ -350,7 +348,9 @@ def _topic_vectors(acts, key: str, measures: list[str], events):
     """``acts`` (key, bucket, day, occurred_at, one count column per measure) → one row per
     snapshot of ``key`` (the :func:`_snapshots` grid and timestamps) with, per measure, a
     :data:`TOPIC_BUCKETS`-long array of its counts so far. Summed in long form (key, bucket) and
-    only then laid out as arrays, so the plan does not grow with the number of buckets."""
+    only then laid out as arrays, so the plan does not grow with the number of buckets.
+
+    Not lazy: the daily counts are computed when this is called (see below)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -373,6 +373,7 @@ def _topic_vectors(acts, key: str, measures: list[str], events):
         .join(daily, on=[key, "bucket", "day"], how="left") \
         .select(key, "day", "bucket", *(F.sum(F.coalesce(m, F.lit(0))).over(so_far).alias(m) for m in measures)) \
         .groupBy(key, "day").agg(F.array_sort(F.collect_list(F.struct("bucket", *measures))).alias("cells"))
+
     def dense(measure: str):  # the measure's count in each bucket, in bucket order; birth rows: zeros
         return F.coalesce(F.transform("cells", lambda cell: cell[measure].cast("double")),
                           F.array_repeat(F.lit(0.0), TOPIC_BUCKETS))
