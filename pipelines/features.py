@@ -170,8 +170,6 @@ VIEWER_TOPIC_ENGAGEMENTS: dict[str, EventType] = {
     "likes": EventType.FAVOURITED,
     "clicks": EventType.CLICKED,
 }
-#: ``viewer_topics``' pseudo event: a post written by an account the viewer followed at the time.
-FOLLOWEE_POSTED = "followee.posted"
 
 #: The real-time counters of a post (``post_counters``), by the event that increments each.
 POST_COUNTERS: dict[str, EventType] = {
@@ -227,19 +225,27 @@ def transform_viewer_topics(events):
 
     events = _prepared(events)
     buckets = _status_buckets(events)
-    engaged = events.where(F.col("event_type").isin(*map(str, VIEWER_TOPIC_ENGAGEMENTS.values()))
-                           & (F.col("actor_id") != F.col("author_id"))).join(buckets, on="status_id") \
-        .select(F.col("actor_id").alias("viewer_id"), "bucket", "event_type", "day", "occurred_at")
+    engagements = {f"viewer_topic_{name}": str(t) for name, t in VIEWER_TOPIC_ENGAGEMENTS.items()}
+    measures = [*engagements, "viewer_topic_posts", "viewer_topic_followee_posts"]
+    # Counted per (viewer, status, day) before meeting the status's buckets: popular posts are
+    # seen many times a day by the same viewer, and each row here becomes one row per bucket.
+    engaged = events.where(F.col("event_type").isin(*engagements.values())
+                           & (F.col("actor_id") != F.col("author_id"))) \
+        .groupBy(F.col("actor_id").alias("viewer_id"), "status_id", "day") \
+        .agg(F.min("occurred_at").alias("occurred_at"),
+             *(F.count(F.when(F.col("event_type") == t, 1)).alias(m) for m, t in engagements.items())) \
+        .join(buckets, on="status_id") \
+        .select("viewer_id", "bucket", "day", "occurred_at", *engagements, *_zeros(measures, engagements))
     written = events.where(F.col("event_type") == str(EventType.STATUS_CREATED)).join(buckets, on="status_id")
-    own = written.select(F.col("actor_id").alias("viewer_id"), "bucket", "event_type", "day", "occurred_at")
+    own = written.select(F.col("actor_id").alias("viewer_id"), "bucket", "day", "occurred_at",
+                         F.lit(1).cast("long").alias("viewer_topic_posts"), *_zeros(measures, ["viewer_topic_posts"]))
     follows = events.where(F.col("event_type") == str(EventType.FOLLOWED)) \
         .select(F.col("actor_id").alias("viewer_id"), F.col("target_account_id").alias("followee"),
                 F.col("occurred_at").alias("followed_at"))
     followee_posts = written.join(follows, on=written["actor_id"] == follows["followee"]) \
         .where(F.col("followed_at") <= F.col("occurred_at")) \
-        .select("viewer_id", "bucket", F.lit(FOLLOWEE_POSTED).alias("event_type"), "day", "occurred_at")
-    measures = {f"viewer_topic_{name}": str(t) for name, t in VIEWER_TOPIC_ENGAGEMENTS.items()} | {
-        "viewer_topic_posts": str(EventType.STATUS_CREATED), "viewer_topic_followee_posts": FOLLOWEE_POSTED}
+        .select("viewer_id", "bucket", "day", "occurred_at", F.lit(1).cast("long").alias("viewer_topic_followee_posts"),
+                *_zeros(measures, ["viewer_topic_followee_posts"]))
     return _topic_vectors(engaged.unionByName(own).unionByName(followee_posts), "viewer_id", measures, events)
 
 
@@ -250,8 +256,9 @@ def transform_author_topics(events):
     events = _prepared(events)
     posts = events.where(F.col("event_type") == str(EventType.STATUS_CREATED))
     acts = posts.join(_status_buckets(events), on="status_id") \
-        .select(F.col("actor_id").alias("author_id"), "bucket", "event_type", "day", "occurred_at")
-    return _topic_vectors(acts, "author_id", {"author_topic_posts": EventType.STATUS_CREATED}, events)
+        .select(F.col("actor_id").alias("author_id"), "bucket", "day", "occurred_at",
+                F.lit(1).cast("long").alias("author_topic_posts"))
+    return _topic_vectors(acts, "author_id", ["author_topic_posts"], events)
 
 
 TABLES: dict[str, Callable] = {
@@ -288,13 +295,17 @@ def lake_read_schema():
 def run(settings: Settings, master: str | None = None) -> dict[str, int]:
     """Recompute every feature table from the whole lake; returns the row count per table."""
     spark = spark_session(settings, "agora-features", master)
-    events = read_events(spark, settings.events_dir).cache()
+    events = read_events(spark, settings.events_dir)
+    # Every transform starts with _prepared(events): cached once, Spark's cache manager answers
+    # that same plan from memory, so the lake is read and deduplicated (a full shuffle) once,
+    # not once per table.
+    prepared = _prepared(events).cache()
     written = {}
     try:
         for name, transform in TABLES.items():
             written[name] = _replace_table(transform(events), settings.feature_tables_dir / name)
     finally:
-        events.unpersist()
+        prepared.unpersist()
     return written
 
 
@@ -333,33 +344,59 @@ def _status_buckets(events):
         "status_id", F.pmod(F.crc32(F.lower("tag").cast("binary")), F.lit(TOPIC_BUCKETS)).alias("bucket")).distinct()
 
 
-def _topic_vectors(acts, key: str, measures: dict, events):
-    """``acts`` (key, bucket, event_type, day, occurred_at) → one row per snapshot of ``key`` (the
-    :func:`_snapshots` grid and timestamps) with, per measure, a :data:`TOPIC_BUCKETS`-long array
-    of its counts so far. Summed in long form (key, bucket) and only then laid out as arrays, so
-    the plan does not grow with the number of buckets."""
+def _topic_vectors(acts, key: str, measures: list[str], events):
+    """``acts`` (key, bucket, day, occurred_at, one count column per measure) → one row per
+    snapshot of ``key`` (the :func:`_snapshots` grid and timestamps) with, per measure, a
+    :data:`TOPIC_BUCKETS`-long array of its counts so far. Summed in long form (key, bucket) and
+    only then laid out as arrays, so the plan does not grow with the number of buckets.
+
+    Not lazy: the daily counts are computed when this is called (see below)."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    grid = _snapshots(acts, [key], measures, events).select(key, "day", "watermark", "is_birth", "birth_ts")
-    daily = _daily_counts(acts, [key, "bucket"], measures).withColumnRenamed("day", "counted_day")
-    totals = grid.where(~F.col("is_birth")).join(daily, on=key).where(F.col("counted_day") <= F.col("day")) \
-        .groupBy(key, "day", "bucket").agg(*(F.sum(m).alias(m) for m in measures)) \
-        .groupBy(key, "day").agg(*(F.map_from_entries(F.collect_list(F.struct(F.col("bucket").cast("int"), m)))
-                                   .alias(m) for m in measures))
-    def dense(counts: str):  # bucket → count map → [count of bucket 0, 1, …] (absent: 0)
-        return F.transform(F.sequence(F.lit(0), F.lit(TOPIC_BUCKETS - 1)),
-                           lambda b: F.coalesce(F.try_element_at(counts, b), F.lit(0)).cast("double"))
+    # ``acts`` is the costly part (events × topic buckets of their status). Its daily counts are
+    # read three times below, each needing other columns, so the optimizer would prune each
+    # copy differently and recompute ``acts`` three times: materialise them once instead.
+    daily = acts.groupBy(key, "bucket", "day") \
+        .agg(*(F.sum(m).cast("long").alias(m) for m in measures), F.min("occurred_at").alias("first_at")) \
+        .localCheckpoint()
+    per_day = daily.groupBy(key, "day").agg(*(F.sum(m).alias(m) for m in measures), F.min("first_at").alias("first_at"))
+    grid = _snapshot_grid(per_day, [key], measures, events) \
+        .select(key, "day", "watermark", "is_birth", "birth_ts")
+    # Every day with activity is a snapshot day, so a running sum per (key, bucket) over the
+    # key's snapshot days gives the counts so far: rows grow with days × buckets, not with
+    # days × (days × buckets), as a join on counted_day <= day would. Every bucket gets a row,
+    # so the arrays are the sorted cells as they are (no per-bucket lookups).
+    all_buckets = acts.sparkSession.range(TOPIC_BUCKETS).select(F.col("id").alias("bucket"))
+    so_far = Window.partitionBy(key, "bucket").orderBy("day").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    cells = grid.where(~F.col("is_birth")).select(key, "day").crossJoin(F.broadcast(all_buckets)) \
+        .join(daily, on=[key, "bucket", "day"], how="left") \
+        .select(key, "day", "bucket", *(F.sum(F.coalesce(m, F.lit(0))).over(so_far).alias(m) for m in measures)) \
+        .groupBy(key, "day").agg(F.array_sort(F.collect_list(F.struct("bucket", *measures))).alias("cells"))
 
-    return grid.join(totals.withColumn("is_birth", F.lit(False)), on=[key, "day", "is_birth"], how="left") \
+    def dense(measure: str):  # the measure's count in each bucket, in bucket order; birth rows: zeros
+        return F.coalesce(F.transform("cells", lambda cell: cell[measure].cast("double")),
+                          F.array_repeat(F.lit(0.0), TOPIC_BUCKETS))
+
+    return grid.join(cells.withColumn("is_birth", F.lit(False)), on=[key, "day", "is_birth"], how="left") \
         .select(key, *(dense(m).alias(m) for m in measures), *_timestamps())
 
 
+def _zeros(measures: list[str], present):
+    """Zero count columns for the measures a union's branch does not count."""
+    from pyspark.sql import functions as F
+
+    return [F.lit(0).cast("long").alias(m) for m in measures if m not in present]
+
+
 def _daily_counts(acts, keys: list[str], counts: dict[str, EventType]):
+    """Per (keys, day): how many acts of each kind, and the first act's time (``first_at``)."""
     from pyspark.sql import functions as F
 
     return acts.groupBy(*keys, "day").agg(
         *(F.sum(F.when(F.col("event_type") == str(t), 1).otherwise(0)).cast("long").alias(n)
-          for n, t in counts.items()))
+          for n, t in counts.items()),
+        F.min("occurred_at").alias("first_at"))
 
 
 def _snapshots(acts, keys: list[str], counts: dict[str, EventType], events):
@@ -374,10 +411,13 @@ def _snapshots(acts, keys: list[str], counts: dict[str, EventType], events):
     Adds ``order_key`` (days since epoch; birth rows half a day earlier, so they sort first
     and fall outside a same-day window), ``prior_day`` (the day whose platform-wide rates a
     row may use), ``watermark``, ``is_birth``, ``birth_ts`` and zero-filled counts."""
+    return _snapshot_grid(_daily_counts(acts, keys, counts), keys, list(counts), events)
+
+
+def _snapshot_grid(daily, keys: list[str], metrics: list[str], events):
+    """:func:`_snapshots` from the daily counts (keys, day, metrics…, first_at) of the acts."""
     from pyspark.sql import functions as F
 
-    metrics = list(counts)
-    daily = _daily_counts(acts, keys, counts)
     watermark = events.agg(F.max("occurred_at").alias("watermark"))
     # Each active day also opens the next WINDOW-1 days (with zero counts); one groupBy
     # merges a day's own counts with the zeros other days opened.
@@ -392,7 +432,7 @@ def _snapshots(acts, keys: list[str], counts: dict[str, EventType], events):
     grid = spread.groupBy(*keys, "day", "watermark").agg(*(F.sum(m).cast("long").alias(m) for m in metrics)) \
         .select(*keys, "day", "watermark", *metrics, F.lit(False).alias("is_birth"),
                 F.lit(None).cast("timestamp").alias("birth_ts"), F.col("day").alias("prior_day"))
-    births = acts.groupBy(*keys).agg(F.min("occurred_at").alias("first_at")).crossJoin(watermark).select(
+    births = daily.groupBy(*keys).agg(F.min("first_at").alias("first_at")).crossJoin(watermark).select(
         *keys, F.to_date("first_at").alias("day"), "watermark", *(F.lit(0).cast("long").alias(m) for m in metrics),
         F.lit(True).alias("is_birth"), (F.col("first_at") - F.expr("INTERVAL 1 MICROSECOND")).alias("birth_ts"),
         F.date_sub(F.to_date("first_at"), 1).alias("prior_day"))
