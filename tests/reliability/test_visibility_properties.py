@@ -66,32 +66,35 @@ def store(settings):
     return settings
 
 
-@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(world=worlds)
-def test_visible_statuses_follow_the_rules(store, world):
-    app_settings = store
+def _write(settings, world: dict, prefix: str) -> tuple[list[int], list[int]]:
+    """The drawn world as real rows, through the services: (account ids, status ids in draw order)."""
     tag = next(_worlds_built)
-    with session_scope(app_settings) as session:
-        people = [RegisterAccount(session)(username=f"w{tag}p{i}", email=f"w{tag}p{i}@example.org",
+    with session_scope(settings) as session:
+        people = [RegisterAccount(session)(username=f"{prefix}{tag}p{i}", email=f"{prefix}{tag}p{i}@example.org",
                                            password="not-checked", password_hash="unused") for i in range(PEOPLE)]
         for a, b in sorted(world["follows"]):
-            FollowAccount(session, app_settings)(people[a], people[b])
+            FollowAccount(session, settings)(people[a], people[b])
         for a, b in sorted(world["blocks"]):
-            BlockAccount(session, app_settings)(people[a], people[b])
+            BlockAccount(session, settings)(people[a], people[b])
         for a, b in sorted(world["mutes"]):
             MuteAccount(session)(people[a], people[b])
         written = []
         for author, visibility, mentioned, deleted in world["posts"]:
             text = "hello " + " ".join(f"@{people[m].username}" for m in sorted(mentioned))
-            status = PostStatus(session, app_settings)(people[author], StatusCreate(status=text, visibility=visibility))
+            status = PostStatus(session, settings)(people[author], StatusCreate(status=text, visibility=visibility))
             if deleted:
                 status.deleted_at = utcnow()
             written.append(status.id)
         for index in world["suspended"]:
             people[index].suspended_at = utcnow()
-        ids = [p.id for p in people]
+        return [p.id for p in people], written
 
-    with session_scope(app_settings) as session:
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=worlds)
+def test_visible_statuses_follow_the_rules(store, world):
+    ids, written = _write(store, world, "w")
+    with session_scope(store) as session:
         statuses = [session.get(Status, i) for i in written]
         for viewer in [None, *range(PEOPLE)]:
             viewer_account = session.get(Account, ids[viewer]) if viewer is not None else None
@@ -104,27 +107,7 @@ def test_visible_statuses_follow_the_rules(store, world):
 @given(world=worlds)
 def test_the_column_path_sees_what_the_rules_say(store, world):
     """``visible_ids`` (the ranked feed's filter: plain columns, no ORM rows) agrees with the rules too."""
-    tag = next(_worlds_built)
-    with session_scope(store) as session:
-        people = [RegisterAccount(session)(username=f"c{tag}p{i}", email=f"c{tag}p{i}@example.org",
-                                           password="not-checked", password_hash="unused") for i in range(PEOPLE)]
-        for a, b in sorted(world["follows"]):
-            FollowAccount(session, store)(people[a], people[b])
-        for a, b in sorted(world["blocks"]):
-            BlockAccount(session, store)(people[a], people[b])
-        for a, b in sorted(world["mutes"]):
-            MuteAccount(session)(people[a], people[b])
-        written = []
-        for author, visibility, mentioned, deleted in world["posts"]:
-            text = "hello " + " ".join(f"@{people[m].username}" for m in sorted(mentioned))
-            status = PostStatus(session, store)(people[author], StatusCreate(status=text, visibility=visibility))
-            if deleted:
-                status.deleted_at = utcnow()
-            written.append(status.id)
-        for index in world["suspended"]:
-            people[index].suspended_at = utcnow()
-        ids = [p.id for p in people]
-
+    ids, written = _write(store, world, "c")
     with session_scope(store) as session:
         for viewer in [None, *range(PEOPLE)]:
             viewer_account = session.get(Account, ids[viewer]) if viewer is not None else None
