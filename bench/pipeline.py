@@ -42,32 +42,36 @@ MIX = {EventType.IMPRESSION: 0.70, EventType.FAVOURITED: 0.10, EventType.CLICKED
        EventType.STATUS_CREATED: 0.05, EventType.REPLIED: 0.02, EventType.REBLOGGED: 0.02,
        EventType.HIDDEN: 0.01, EventType.FOLLOWED: 0.02, EventType.UNFOLLOWED: 0.01}
 TAGS = [f"topic{i}" for i in range(200)]
+#: Bumped when the generator changes, so a cached lake of an older generator is rebuilt.
+LAKE_VERSION = "2"
 
 
 def generate_lake(events_dir: Path, n: int, seed: int = 7) -> None:
     """``n`` events over :data:`DAYS` days, one file per hour, written once and cached."""
-    if (events_dir.parent / "COMPLETE").exists():
+    complete = events_dir.parent / "COMPLETE"
+    if complete.exists() and complete.read_text().split() == [str(n), LAKE_VERSION]:
         return
     shutil.rmtree(events_dir.parent, ignore_errors=True)
     rng = np.random.default_rng(seed)
     accounts = max(n // 200, 1_000)
-    statuses = max(n // 20, 1_000)
     kinds = np.array([str(k) for k in MIX])
     kind = kinds[rng.choice(len(kinds), size=n, p=np.array(list(MIX.values())) / sum(MIX.values()))]
     start_us = int((END - timedelta(days=DAYS)).timestamp() * 1e6)
     at = np.sort(rng.integers(start_us, int(END.timestamp() * 1e6), size=n))
     actor = rng.integers(1, accounts + 1, size=n)
-    # Popular statuses and authors get most of the engagement (Zipf-like).
-    status = (rng.zipf(1.3, size=n) % statuses) + 1
-    author = status % accounts + 1
-    on_account = np.isin(kind, [str(EventType.FOLLOWED), str(EventType.UNFOLLOWED)])
+    # Each status.created event creates the next status id; every other event is about a status
+    # that exists by then, most often a recent one (Zipf-like over the newest), by its author.
     created = kind == str(EventType.STATUS_CREATED)
+    existing = np.maximum(np.cumsum(created), 1)
+    status = np.where(created, existing, existing - rng.zipf(1.3, size=n) % existing)
+    creator = np.concatenate([actor[created], [1]])  # (one spare: a lake whose first event is not a creation)
+    author = creator[status - 1]
+    on_account = np.isin(kind, [str(EventType.FOLLOWED), str(EventType.UNFOLLOWED)])
     payload = np.full(n, None, dtype=object)
     tag_pick = rng.integers(0, len(TAGS), size=int(created.sum()))
     tagged = rng.random(int(created.sum())) < 0.3
     payload[created] = [json.dumps({"tags": [TAGS[t]] if has else [], "visibility": "public", "reply": False})
                         for t, has in zip(tag_pick, tagged)]
-    author = np.where(created, actor, author)
     table = pa.table({
         "event_id": pa.array(np.arange(1, n + 1), pa.int64()),
         "event_type": pa.array(kind, pa.string()),
@@ -83,7 +87,7 @@ def generate_lake(events_dir: Path, n: int, seed: int = 7) -> None:
     for h in range(DAYS * 24):
         write_hour(events_dir, END - timedelta(days=DAYS) + timedelta(hours=h),
                    table.slice(bounds[h], bounds[h + 1] - bounds[h]), "batch-0")
-    (events_dir.parent / "COMPLETE").write_text(f"{n}\n")
+    complete.write_text(f"{n} {LAKE_VERSION}\n")
 
 
 def write_hour(events_dir: Path, hour: datetime, table: pa.Table, name: str) -> None:
