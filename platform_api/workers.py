@@ -1,7 +1,8 @@
 """Background work that runs after the request's transaction has committed.
 
 ``distribute`` reloads the status by id (a deleted one counts as done), announces it on the open
-streams and fans it out into home feeds — Mastodon's DistributionWorker. It runs
+streams, fans it out into home feeds — Mastodon's DistributionWorker — and hands a public post
+to the retrieval service's index, so out-of-network feeds can find it at once. It runs
 in-process after the response. The request's transaction also wrote a ``pending_distributions``
 row, which fan-out removes in its own transaction: a crash before the worker ran leaves the row,
 and ``redistribute_pending`` (run by the API when it starts, and by ``agora db redistribute``)
@@ -12,22 +13,30 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import structlog
+from prometheus_client import Counter
 
 from agora.settings import Settings
 from platform_api.db import session_scope
-from platform_api.repositories import distributions
+from platform_api.repositories import distributions, post_catalog
 from platform_api.services.fan_out_on_write import FanOutOnWrite
 from platform_api.streaming.deliveries import DeliverStatus, publish_after_commit
 
+if TYPE_CHECKING:
+    from serving.retrieval.client import RetrievalClient
+
 log = structlog.get_logger("agora.workers")
 
+RETRIEVAL_INDEX_ADDS = Counter("agora_retrieval_index_adds_total",
+                               "New posts handed to the retrieval index as they are created", ["result"])
 
-def distribute(settings: Settings, status_id: int) -> None:
+
+def distribute(settings: Settings, status_id: int, retrieval: RetrievalClient | None = None) -> None:
     """Streams first (a few messages: only open streams hear them), then the home feeds (up to
     one write per follower), so a big author's followers see the post live without waiting
-    for the whole fan-out."""
+    for the whole fan-out; then the retrieval index, when a client for it is given."""
     try:
         publish_after_commit(DeliverStatus, status_id)
     except Exception:  # noqa: BLE001 - a background failure must not kill the worker
@@ -36,6 +45,28 @@ def distribute(settings: Settings, status_id: int) -> None:
         fan_out(settings, status_id)
     except Exception:  # noqa: BLE001 - the row stays pending for the replay
         log.exception("distribution_failed", status_id=status_id)
+    if retrieval is not None:
+        index_for_retrieval(settings, retrieval, status_id)
+
+
+def index_for_retrieval(settings: Settings, retrieval: RetrievalClient, status_id: int) -> str:
+    """Send an indexable post to the retrieval service; what became of it (the metric's label).
+    A miss is not lost: ``agora index update`` adds every post above the index's watermark
+    from the database, and the daily rebuild every recent one."""
+    from serving.retrieval.client import RetrievalUnavailable
+
+    with session_scope(settings) as session:
+        post = post_catalog.indexable_post(session, status_id=status_id)
+    if post is None:
+        result = "not_indexable"
+    else:
+        try:
+            result = "added" if retrieval.add([post]) == [True] else "already_indexed"
+        except RetrievalUnavailable as exc:
+            log.info("retrieval_index_add_failed", status_id=status_id, error=str(exc))
+            result = "failed"
+    RETRIEVAL_INDEX_ADDS.labels(result).inc()
+    return result
 
 
 def fan_out(settings: Settings, status_id: int) -> int:

@@ -69,6 +69,7 @@ def update_index(settings: Settings) -> tuple[PostIndex, int]:
         raise RuntimeError(f"the index was built by {index.meta.model} but the champion is retrieval/{version}: "
                            "run `agora index build`")
     posts = _posts_to_index(settings, after_id=index.meta.watermark)
-    added = index.add(posts["status_id"].to_numpy(), _post_vectors(settings, predictor, posts)) if len(posts) else 0
+    added = int(index.add(posts["status_id"].to_numpy(), _post_vectors(settings, predictor, posts)).sum()) \
+        if len(posts) else 0
     index.save(settings.index_dir)
     return index, added

@@ -81,6 +81,7 @@ class PostIndex:
         self.index = index
         self.meta = meta
         self.history = history
+        self._ids: set[int] | None = None  # the status ids in the index, read on the first add
 
     @classmethod
     def build(cls, model: str, post_ids: np.ndarray, vectors: np.ndarray, history: ViewerHistory,
@@ -94,15 +95,24 @@ class PostIndex:
                          quality=quality)
         return cls(index, meta, history)
 
-    def add(self, post_ids: np.ndarray, vectors: np.ndarray) -> int:
-        """Add new posts (ids above the watermark); returns how many went in."""
+    def add(self, post_ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """Add the posts not in the index yet; returns, per post, whether it went in. Not only
+        ids above the watermark: the service is sent posts as they are created, and two API
+        workers can deliver them slightly out of id order."""
+        import faiss
+
+        if self._ids is None:
+            self._ids = set(faiss.vector_to_array(self.index.id_map).tolist())
         post_ids = np.asarray(post_ids, dtype=np.int64)
-        fresh = post_ids > self.meta.watermark
+        _, first = np.unique(post_ids, return_index=True)
+        fresh = np.zeros(len(post_ids), dtype=bool)
+        fresh[first] = [int(s) not in self._ids for s in post_ids[first]]
         if fresh.any():
             self.index.add_with_ids(np.ascontiguousarray(vectors[fresh], dtype=np.float32), post_ids[fresh])
-            self.meta.watermark = int(post_ids[fresh].max())
+            self._ids.update(post_ids[fresh].tolist())
+            self.meta.watermark = max(self.meta.watermark, int(post_ids[fresh].max()))
             self.meta.count = int(self.index.ntotal)
-        return int(fresh.sum())
+        return fresh
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, status ids), each (n_queries, k); missing results have id -1. The search

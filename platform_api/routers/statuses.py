@@ -58,7 +58,7 @@ async def create_status(request: Request, db: DbSession, settings: AppSettings, 
     db.commit()
     if not post.replayed:
         request.app.state.feed_cache.forget(account.id)  # one's own new post tops one's next home page
-        background.add_task(distribute, request.app.state.settings, status.id)
+        background.add_task(distribute, request.app.state.settings, status.id, request.app.state.retrieval_client)
     return _render(db, settings, account, status)
 
 

@@ -9,13 +9,28 @@ Start (repo root as cwd, ``AGORA_HOME`` set)::
 "scores": [...], "model": "retrieval/<version>"}`` per viewer: the ``AGORA_RETRIEVAL_K`` posts
 whose vectors are nearest the viewer's. The endpoint is batchable: concurrent requests are
 merged (adaptive batching) into one viewer-tower pass and one index search.
+``POST /add`` with ``{"posts": [{"status_id", "author_id", "text", "tags"}]}`` puts new posts
+into the index as they are created (the API sends each public post after its commit): the text
+is embedded with MiniLM, the champion's post tower makes its vector, and HNSW takes it at once.
+These additions live in memory; ``agora index update`` (from the database, above the index's
+watermark) writes them to disk and catches any the service missed.
 ``POST /reload`` loads the current champion and the index on disk (after ``agora index build``
-or ``update``)."""
+or ``update``); ``POST /info`` says which model and how many posts the index holds."""
 
 from __future__ import annotations
 
+import threading
+
 import bentoml
 import numpy as np
+from pydantic import BaseModel, Field
+
+
+class NewPost(BaseModel):
+    status_id: int
+    author_id: int
+    text: str = Field(max_length=20_000)
+    tags: list[str] = []
 
 
 @bentoml.service(name="retrieval", workers=1, traffic={"timeout": 10})
@@ -24,8 +39,14 @@ class RetrievalService:
         import faiss
         import torch
 
+        from models.retrieval.text_embeddings import MiniLMEncoder
+
         torch.set_num_threads(1)
         faiss.omp_set_num_threads(1)
+        self.encoder = MiniLMEncoder()
+        self.encoder.encode(["warm up"])  # loads MiniLM now, not in the first post's request
+        # FAISS HNSW is not safe to search while it is being added to; reload swaps the index.
+        self._lock = threading.Lock()
         self._load()
 
     def _load(self) -> None:
@@ -34,16 +55,31 @@ class RetrievalService:
         from models.retrieval.predictor import load_registered
 
         settings = get_settings()
-        self.k = settings.retrieval_k
-        self.predictor, version = load_registered(settings)
-        self.model_name = f"retrieval/{version}"
-        self.index = PostIndex.load(settings.index_dir)
+        predictor, version = load_registered(settings)
+        index = PostIndex.load(settings.index_dir)
+        with self._lock:
+            self.k = settings.retrieval_k
+            self.predictor, self.model_name, self.index = predictor, f"retrieval/{version}", index
         self._neighbours(np.array([0]))  # warm up
 
     @bentoml.api
     def reload(self) -> dict:
         self._load()
-        return {"model": self.model_name, "index_model": self.index.meta.model, "posts": self.index.meta.count}
+        return self.info()
+
+    @bentoml.api
+    def info(self) -> dict:
+        meta = self.index.meta
+        return {"model": self.model_name, "index_model": meta.model, "posts": meta.count, "watermark": meta.watermark}
+
+    @bentoml.api(batchable=True, max_batch_size=64, max_latency_ms=2000)
+    def add(self, posts: list[NewPost]) -> list[bool]:
+        """One flag per post: True if it went in, False if the index had it already."""
+        text = self.encoder.encode([p.text for p in posts])
+        with self._lock:
+            vectors = self.predictor.post_vectors(text, [p.author_id for p in posts], [p.tags for p in posts])
+            added = self.index.add(np.array([p.status_id for p in posts], dtype=np.int64), vectors)
+        return added.tolist()
 
     #: BentoML sheds a request (503) once its batch cannot finish within max_latency_ms; 250 ms
     #: stays under the feed's 300 ms budget while a loaded box still answers.
@@ -52,8 +88,9 @@ class RetrievalService:
         return self._neighbours(np.asarray(viewer_ids, dtype=np.int64))
 
     def _neighbours(self, viewer_ids: np.ndarray) -> list[dict]:
-        vectors = self.predictor.viewer_vectors(viewer_ids, self.index.history)
-        scores, ids = self.index.search(vectors, self.k)
+        with self._lock:
+            vectors = self.predictor.viewer_vectors(viewer_ids, self.index.history)
+            scores, ids = self.index.search(vectors, self.k)
         found = ids >= 0
         return [{"status_ids": ids[i][found[i]].tolist(), "scores": np.round(scores[i][found[i]], 5).tolist(),
                  "model": self.model_name} for i in range(len(viewer_ids))]

@@ -85,3 +85,18 @@ def test_index_update_adds_new_posts_above_the_watermark(chain):
         "tags": [["climbing", "bouldering"]]}))
     _, ids = after.search(vector, 5)
     assert ids[0][0] == new_id
+
+
+def test_posts_arriving_out_of_id_order_all_go_in_once():
+    """The service is sent posts as they are created; two API workers may deliver them out of
+    id order, so the index takes any id it lacks, not only ids above its watermark."""
+    from models.retrieval.dataset import ViewerHistory
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3, 8)).astype(np.float32)
+    history = ViewerHistory(np.array([1]), np.zeros((1, 8), np.float32), np.array([0]), np.zeros((1, 1), np.int64))
+    index = PostIndex.build("retrieval/1", np.array([10]), vectors[:1], history)
+    assert index.add(np.array([12, 11, 12]), vectors).tolist() == [True, True, False]
+    assert index.add(np.array([11]), vectors[:1]).tolist() == [False]
+    assert (index.meta.count, index.meta.watermark) == (3, 12)
+    assert index.search(vectors[2:3], 3)[1][0].tolist().count(11) == 1

@@ -116,3 +116,42 @@ def test_active_viewer_feed_scores_a_thousand_candidates_from_three_sources(serv
     served_sources = Counter(extra["source"] for extra in ranked.extras.values())
     assert len(served_sources) >= 3 and served_sources["embedding_neighbours"] > 0
     assert any(extra["why"] == [REASON] for extra in ranked.extras.values())
+
+
+def test_a_post_enters_the_index_as_it_is_created(service, chain, demo):
+    """Through the API as a client posts: the public post is embedded and searchable in the
+    running service at once (no `agora index update`); a followers-only one is not indexed, and
+    sending the same post again adds nothing. Last in this module: it grows the shared index."""
+    import httpx
+    from fastapi.testclient import TestClient
+
+    from platform_api.db import session_scope
+    from platform_api.main import create_app
+    from platform_api.services.issue_token import IssueToken
+    from platform_api.tables import Account, Status
+    from platform_api.workers import RETRIEVAL_INDEX_ADDS
+
+    def indexed_posts() -> int:
+        return httpx.post(f"{service}/info", json={}, timeout=30).json()["posts"]
+
+    def adds(result: str) -> float:
+        return RETRIEVAL_INDEX_ADDS.labels(result)._value.get()
+
+    with session_scope(chain.settings) as session:
+        token, _ = IssueToken(session)(application=None, account=session.get(Account, demo), scopes="read write")
+    settings = chain.settings.model_copy(update={"retrieval_port": int(service.rsplit(":", 1)[1])})
+    before, added_before = indexed_posts(), adds("added")
+    with TestClient(create_app(settings)) as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        public = client.post("/api/v1/statuses", headers=auth,
+                             json={"status": "Sourdough starter tips for a cold kitchen #baking"})
+        private = client.post("/api/v1/statuses", headers=auth,
+                              json={"status": "Only for my followers", "visibility": "private"})
+    assert public.status_code == private.status_code == 200
+    assert indexed_posts() == before + 1 and adds("added") == added_before + 1
+    with session_scope(chain.settings) as session:
+        post = session.get(Status, int(public.json()["id"]))
+        again = {"status_id": post.id, "author_id": post.account_id, "text": post.text, "tags": ["baking"]}
+    with RetrievalClient(service, timeout_s=30) as retrieval:
+        assert retrieval.add([again]) == [False]
+    assert indexed_posts() == before + 1
