@@ -1,28 +1,18 @@
 """``agora index build`` / ``agora index update``: embed the recent posts with the champion's
-post tower into the FAISS index, and refresh the viewer histories the viewer tower reads."""
+post tower into the FAISS index, and refresh the viewer histories the viewer tower reads.
+Posts, their texts and the engagements come from the event lake."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
+import pandas as pd
 
 from agora.settings import Settings
-from models.retrieval.dataset import read_posts_and_engagements, viewer_history
+from models.retrieval.dataset import indexable_posts, read_posts_and_engagements, viewer_history
 from models.retrieval.index import PostIndex
 from models.retrieval.text_embeddings import PostTextEmbeddings
 
 QUALITY_QUERIES = 200
-
-
-def _posts_to_index(settings: Settings, after_id: int = 0):
-    from platform_api.db import session_scope
-    from platform_api.ids import utcnow
-    from platform_api.repositories import post_catalog
-
-    with session_scope(settings) as session:
-        return post_catalog.indexable_posts(session, since=utcnow() - timedelta(days=settings.index_days),
-                                            after_id=after_id)
 
 
 def _post_vectors(settings: Settings, predictor, posts) -> np.ndarray:
@@ -31,23 +21,20 @@ def _post_vectors(settings: Settings, predictor, posts) -> np.ndarray:
     return predictor.post_vectors(text, posts["author_id"], list(posts["tags"]))
 
 
-def _viewer_history(settings: Settings):
-    from platform_api.db import session_scope
-    from platform_api.repositories import post_catalog
-
-    _, engagements = read_posts_and_engagements(settings.events_dir)
-    with session_scope(settings) as session:
-        texts = post_catalog.texts(session, status_ids=engagements["status_id"].unique().tolist())
+def _lake(settings: Settings):
+    """(posts to index from the last ``index_days`` days, viewer histories)."""
+    posts, engagements = read_posts_and_engagements(settings.events_dir)
+    texts = dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
     text = PostTextEmbeddings(settings.home / "embeddings").get(engagements["status_id"].tolist(), texts)
-    return viewer_history(engagements, text)
+    since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=settings.index_days)
+    return indexable_posts(posts, since=since), viewer_history(engagements, text)
 
 
 def build_index(settings: Settings) -> PostIndex:
     from models.retrieval.predictor import load_registered
 
     predictor, version = load_registered(settings)
-    posts = _posts_to_index(settings)
-    history = _viewer_history(settings)
+    posts, history = _lake(settings)
     sample = np.random.default_rng(0).permutation(history.viewer_ids)[:QUALITY_QUERIES]
     index = PostIndex.build(f"retrieval/{version}", posts["status_id"].to_numpy(),
                             _post_vectors(settings, predictor, posts), history,
@@ -57,7 +44,8 @@ def build_index(settings: Settings) -> PostIndex:
 
 
 def update_index(settings: Settings) -> tuple[PostIndex, int]:
-    """Add the posts newer than the index's watermark, with the model that built the index."""
+    """Add every recent indexable post the index lacks (new ones, and any that reached the lake
+    after a newer one), with the model that built the index; refresh the viewer histories."""
     from models.retrieval.index import META_FILE
     from models.retrieval.predictor import load_registered
 
@@ -68,7 +56,7 @@ def update_index(settings: Settings) -> tuple[PostIndex, int]:
     if index.meta.model != f"retrieval/{version}":
         raise RuntimeError(f"the index was built by {index.meta.model} but the champion is retrieval/{version}: "
                            "run `agora index build`")
-    posts = _posts_to_index(settings, after_id=index.meta.watermark)
+    posts, index.history = _lake(settings)
     added = int(index.add(posts["status_id"].to_numpy(), _post_vectors(settings, predictor, posts)).sum()) \
         if len(posts) else 0
     index.save(settings.index_dir)

@@ -1,5 +1,6 @@
-"""The retrieval model's data, from the event lake: posts (``status.created``: author, tags,
-creation time) and positive engagements (likes, replies, reposts: viewer → post).
+"""The retrieval model's data, from the event lake: posts (``status.created``: author, text,
+tags, creation time, as later edits, deletions and moderation left them) and positive
+engagements (likes, replies, reposts: viewer → post).
 
 - split by time: engagements in the newest :data:`VALIDATION_FRACTION` of the span are held out;
 - vocabularies (viewers, authors, tags) come from the training slice only; index 0 = unknown;
@@ -25,22 +26,21 @@ HISTORY_AUTHORS = 16
 #: Posts are shown for about two days after they are written; the held-out candidate pool
 #: is every post alive during the held-out window.
 POST_LIFETIME = pd.Timedelta(days=2)
+POST_EVENTS = (EventType.STATUS_CREATED, EventType.STATUS_UPDATED, EventType.STATUS_DELETED,
+               EventType.MODERATION_VERDICT, EventType.MODERATION_DECISION)
+#: A post whose moderation ended in one of these stays out of the index (as ``statuses.limited``
+#: or a moderator's removal keeps it out of reach in the API).
+UNINDEXED_ACTIONS = frozenset({"limit_reach", "delete"})
 
 
 def read_posts_and_engagements(events_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """posts (status_id, author_id, created_at, tags) and engagements (viewer_id, status_id,
-    author_id, occurred_at) from the lake, deduplicated."""
+    """posts (:func:`post_catalog`) and engagements (viewer_id, status_id, author_id,
+    occurred_at) from the lake, deduplicated."""
     from models.ranker.dataset import read_lake
 
-    events = read_lake(events_dir, [EventType.STATUS_CREATED, *POSITIVE_EVENTS])
-    created = events[events["event_type"] == str(EventType.STATUS_CREATED)].drop_duplicates("status_id")
-    posts = pd.DataFrame({
-        "status_id": created["status_id"].astype("int64").to_numpy(),
-        "author_id": created["actor_id"].astype("int64").to_numpy(),
-        "created_at": created["occurred_at"].to_numpy(),
-        "tags": [json.loads(p).get("tags", []) if p else [] for p in created["payload"]],
-    })
-    liked = events[events["event_type"] != str(EventType.STATUS_CREATED)]
+    events = read_lake(events_dir, [*POST_EVENTS, *POSITIVE_EVENTS])
+    posts = post_catalog(events)
+    liked = events[events["event_type"].isin([str(t) for t in POSITIVE_EVENTS])]
     engagements = pd.DataFrame({
         "viewer_id": liked["actor_id"].astype("int64").to_numpy(),
         "status_id": liked["status_id"].astype("int64").to_numpy(),
@@ -48,6 +48,47 @@ def read_posts_and_engagements(events_dir: Path) -> tuple[pd.DataFrame, pd.DataF
     }).drop_duplicates(["viewer_id", "status_id"]).merge(posts[["status_id", "author_id"]], on="status_id")
     engagements = engagements[engagements["viewer_id"] != engagements["author_id"]]
     return posts, engagements.sort_values("occurred_at", ignore_index=True)
+
+
+def post_catalog(events: pd.DataFrame) -> pd.DataFrame:
+    """Each post as its events leave it: status_id, author_id, created_at, text and tags (the
+    latest edit's), and ``indexable``: public, not deleted, and not limited or removed by
+    moderation — a moderator's decision outlives the model's verdicts, as in the API."""
+    events = events.sort_values(["occurred_at", "event_id"])
+    kind = events["event_type"]
+
+    def latest(event_type: EventType) -> pd.DataFrame:
+        rows = events[(kind == str(event_type)) & events["status_id"].notna()]
+        rows = rows.drop_duplicates("status_id", keep="last")
+        return rows.assign(data=[json.loads(p) if p else {} for p in rows["payload"]]).set_index("status_id")
+
+    created = events[kind == str(EventType.STATUS_CREATED)].drop_duplicates("status_id")
+    data = [json.loads(p) if p else {} for p in created["payload"]]
+    posts = pd.DataFrame({
+        "status_id": created["status_id"].astype("int64").to_numpy(),
+        "author_id": created["actor_id"].astype("int64").to_numpy(),
+        "created_at": created["occurred_at"].to_numpy(),
+        "text": [d.get("text", "") for d in data],
+        "tags": [d.get("tags", []) for d in data],
+        "public": [d.get("visibility", "public") == "public" for d in data],
+    })
+    edits = latest(EventType.STATUS_UPDATED)["data"]
+    edited = posts["status_id"].map(edits)
+    posts["text"] = [e.get("text", t) if isinstance(e, dict) else t for e, t in zip(edited, posts["text"])]
+    posts["tags"] = [e.get("tags", t) if isinstance(e, dict) else t for e, t in zip(edited, posts["tags"])]
+    action = posts["status_id"].map(latest(EventType.MODERATION_DECISION)["data"].map(lambda d: d.get("action"))) \
+        .fillna(posts["status_id"].map(latest(EventType.MODERATION_VERDICT)["data"].map(lambda d: d.get("action"))))
+    deleted = events.loc[kind == str(EventType.STATUS_DELETED), "status_id"]
+    posts["indexable"] = posts["public"] & ~posts["status_id"].isin(deleted) & ~action.isin(UNINDEXED_ACTIONS)
+    return posts.drop(columns="public")
+
+
+def indexable_posts(posts: pd.DataFrame, *, since: pd.Timestamp, after_id: int = 0) -> pd.DataFrame:
+    """The posts of :func:`post_catalog` the index may return, created since ``since``, with an
+    id above ``after_id``, in id order."""
+    keep = posts["indexable"] & (pd.to_datetime(posts["created_at"], utc=True) >= since) \
+        & (posts["status_id"] > after_id)
+    return posts[keep].sort_values("status_id", ignore_index=True)
 
 
 @dataclass

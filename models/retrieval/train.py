@@ -39,13 +39,9 @@ class RetrievalTrainResult:
 
 
 def load_data(settings: Settings) -> RetrievalData:
-    """The lake's posts and engagements, with each post's MiniLM vector (texts from the database)."""
-    from platform_api.db import session_scope
-    from platform_api.repositories import post_catalog
-
+    """The lake's posts and engagements, with each post's MiniLM vector (of its text in the lake)."""
     posts, engagements = read_posts_and_engagements(settings.events_dir)
-    with session_scope(settings) as session:
-        texts = post_catalog.texts(session, status_ids=posts["status_id"].tolist())
+    texts = dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
     text = PostTextEmbeddings(settings.home / "embeddings").get(posts["status_id"].tolist(), texts)
     return build_data(posts, engagements, text)
 

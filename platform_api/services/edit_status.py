@@ -58,7 +58,7 @@ class EditStatus:
             self.moderate.apply(status, verdict)
         outbox.record_event(self.session, EventType.STATUS_UPDATED, actor_id=account.id, status_id=status.id,
                             author_id=account.id, occurred_at=status.edited_at,
-                            payload={"tags": rendered.tags, "text_length": len(text)})
+                            payload={"tags": rendered.tags, "text_length": len(text), "text": text})
         notify = Notify(self.session)
         for engaged in status_marks.engaged_account_ids(self.session, status_id=status.id):
             notify(recipient_id=engaged, from_account_id=account.id, type="update", status_id=status.id)

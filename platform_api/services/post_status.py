@@ -22,7 +22,8 @@ from platform_api.text import extract_mentions, render_status
 def status_created_payload(*, tags: list[str], visibility: str, reply: bool, text: str,
                            language: str | None) -> dict:
     """The ``status.created`` event payload (shared with bulk import). The text itself rides
-    along for behavioural models (spam: near-duplicate posts, link and mention ratios)."""
+    along for the models: spam (near-duplicate posts, link and mention ratios) and retrieval
+    (the post tower embeds it), which read posts from the lake, not from the database."""
     return {"tags": tags, "visibility": visibility, "reply": reply, "text_length": len(text), "language": language,
             "text": text}
 

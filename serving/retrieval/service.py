@@ -12,8 +12,9 @@ merged (adaptive batching) into one viewer-tower pass and one index search.
 ``POST /add`` with ``{"posts": [{"status_id", "author_id", "text", "tags"}]}`` puts new posts
 into the index as they are created (the API sends each public post after its commit): the text
 is embedded with MiniLM, the champion's post tower makes its vector, and HNSW takes it at once.
-These additions live in memory; ``agora index update`` (from the database, above the index's
-watermark) writes them to disk and catches any the service missed.
+These additions live in memory and outlive a ``/reload`` (re-vectorised by the new model) until
+the index on disk holds them: ``agora index update`` (from the event lake) writes the exported
+ones to disk and catches any the service missed.
 ``POST /reload`` loads the current champion and the index on disk (after ``agora index build``
 or ``update``); ``POST /info`` says which model and how many posts the index holds."""
 
@@ -33,7 +34,9 @@ class NewPost(BaseModel):
     tags: list[str] = []
 
 
-@bentoml.service(name="retrieval", workers=1, traffic={"timeout": 10})
+#: A reload (MLflow model + index from disk) can take tens of seconds on a loaded box; the feed's
+#: neighbours calls are bounded by their own client budget and the batcher's max_latency_ms.
+@bentoml.service(name="retrieval", workers=1, traffic={"timeout": 120})
 class RetrievalService:
     def __init__(self) -> None:
         import faiss
@@ -47,6 +50,7 @@ class RetrievalService:
         self.encoder.encode(["warm up"])  # loads MiniLM now, not in the first post's request
         # FAISS HNSW is not safe to search while it is being added to; reload swaps the index.
         self._lock = threading.Lock()
+        self._live: dict[int, tuple[np.ndarray, int, list[str]]] = {}  # added here, not on disk yet
         self._load()
 
     def _load(self) -> None:
@@ -58,6 +62,11 @@ class RetrievalService:
         predictor, version = load_registered(settings)
         index = PostIndex.load(settings.index_dir)
         with self._lock:
+            if self._live:  # posts added since the last load that the disk does not hold yet
+                ids = np.fromiter(self._live, dtype=np.int64)
+                text, authors, tags = zip(*self._live.values())
+                missing = index.add(ids, predictor.post_vectors(np.stack(text), list(authors), list(tags)))
+                self._live = {int(i): self._live[int(i)] for i in ids[missing]}
             self.k = settings.retrieval_k
             self.predictor, self.model_name, self.index = predictor, f"retrieval/{version}", index
         self._neighbours(np.array([0]))  # warm up
@@ -65,10 +74,13 @@ class RetrievalService:
     @bentoml.api
     def reload(self) -> dict:
         self._load()
-        return self.info()
+        return self._info()
 
     @bentoml.api
     def info(self) -> dict:
+        return self._info()
+
+    def _info(self) -> dict:
         meta = self.index.meta
         return {"model": self.model_name, "index_model": meta.model, "posts": meta.count, "watermark": meta.watermark}
 
@@ -79,6 +91,7 @@ class RetrievalService:
         with self._lock:
             vectors = self.predictor.post_vectors(text, [p.author_id for p in posts], [p.tags for p in posts])
             added = self.index.add(np.array([p.status_id for p in posts], dtype=np.int64), vectors)
+            self._live.update((p.status_id, (text[i], p.author_id, p.tags)) for i, p in enumerate(posts) if added[i])
         return added.tolist()
 
     #: BentoML sheds a request (503) once its batch cannot finish within max_latency_ms; 250 ms

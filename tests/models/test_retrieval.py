@@ -41,22 +41,29 @@ def test_training_registers_a_champion_that_beats_chance(chain):
 
 
 def test_the_index_holds_recent_posts_and_matches_exact_search(chain):
-    from platform_api.db import session_scope
-    from platform_api.repositories import post_catalog
-    from platform_api.ids import utcnow
+    """Built from the lake, it holds exactly the posts the database calls indexable."""
     from datetime import timedelta
 
+    import faiss
+    from sqlalchemy import select
+
+    from platform_api.db import session_scope
+    from platform_api.ids import utcnow
+    from platform_api.repositories.post_catalog import indexable_conditions
+    from platform_api.tables import Status
+
     index = PostIndex.load(chain.settings.index_dir)
+    since = utcnow() - timedelta(days=chain.settings.index_days)
     with session_scope(chain.settings) as session:
-        posts = post_catalog.indexable_posts(session, since=utcnow() - timedelta(days=chain.settings.index_days))
-    assert index.meta.count == len(posts) > 1000
-    assert index.meta.watermark == posts["status_id"].max()
+        posts = set(session.scalars(select(Status.id).where(Status.created_at >= since, *indexable_conditions())))
+    assert set(faiss.vector_to_array(index.index.id_map).tolist()) == posts and len(posts) > 1000
+    assert index.meta.watermark == max(posts)
     assert index.meta.model == f"retrieval/{chain.train_result.version}"
     assert index.meta.quality["recall@100"] >= 0.95
     assert len(index.history.viewer_ids) > 100
 
 
-def test_index_update_adds_new_posts_above_the_watermark(chain):
+def test_index_update_adds_the_new_posts_the_lake_has(chain):
     from platform_api.db import session_scope
     from platform_api.schemas import StatusCreate
     from platform_api.services.post_status import PostStatus
@@ -73,6 +80,9 @@ def test_index_update_adds_new_posts_above_the_watermark(chain):
         session.flush()
         new_id = status.id
     with home_env(chain.settings):
+        assert main(["index", "update"]) == 0          # not exported yet: not in the lake
+        assert PostIndex.load(chain.settings.index_dir).meta.count == before.meta.count
+        assert main(["pipeline", "export"]) == 0
         assert main(["index", "update"]) == 0
         assert main(["index", "update"]) == 0          # nothing new the second time
     after = PostIndex.load(chain.settings.index_dir)
@@ -100,3 +110,35 @@ def test_posts_arriving_out_of_id_order_all_go_in_once():
     assert index.add(np.array([11]), vectors[:1]).tolist() == [False]
     assert (index.meta.count, index.meta.watermark) == (3, 12)
     assert index.search(vectors[2:3], 3)[1][0].tolist().count(11) == 1
+
+
+def test_the_lake_catalog_follows_edits_deletions_and_moderation():
+    """What the index build reads: the latest edit's text, no deleted, private, limited or
+    removed posts, and a moderator's decision over the model's verdict."""
+    import json
+
+    import pandas as pd
+
+    from agora.events import EventType
+    from models.retrieval.dataset import post_catalog
+
+    def event(i, kind, status, **payload):
+        return {"event_id": i, "event_type": str(kind), "occurred_at": pd.Timestamp("2026-01-01", tz="UTC")
+                + pd.Timedelta(minutes=i), "actor_id": 7, "status_id": status, "author_id": 7,
+                "target_account_id": None, "payload": json.dumps(payload)}
+
+    created = [event(s, EventType.STATUS_CREATED, s, text=f"post {s}", tags=["a"], visibility="public")
+               for s in range(1, 7)]
+    created[1] = event(2, EventType.STATUS_CREATED, 2, text="post 2", tags=[], visibility="private")
+    events = pd.DataFrame(created + [
+        event(10, EventType.STATUS_UPDATED, 1, text="post 1, edited", tags=["b"]),
+        event(11, EventType.STATUS_DELETED, 3),
+        event(12, EventType.MODERATION_VERDICT, 4, action="limit_reach"),
+        event(13, EventType.MODERATION_VERDICT, 5, action="limit_reach"),
+        event(14, EventType.MODERATION_DECISION, 5, action="dismiss"),
+        event(15, EventType.MODERATION_VERDICT, 5, action="limit_reach"),   # an edit re-judged: moderator wins
+        event(16, EventType.MODERATION_DECISION, 6, action="delete"),
+    ])
+    posts = post_catalog(events).set_index("status_id")
+    assert posts.loc[1, "text"] == "post 1, edited" and posts.loc[1, "tags"] == ["b"]
+    assert posts["indexable"].to_dict() == {1: True, 2: False, 3: False, 4: False, 5: True, 6: False}

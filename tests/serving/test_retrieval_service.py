@@ -120,8 +120,9 @@ def test_active_viewer_feed_scores_a_thousand_candidates_from_three_sources(serv
 
 def test_a_post_enters_the_index_as_it_is_created(service, chain, demo):
     """Through the API as a client posts: the public post is embedded and searchable in the
-    running service at once (no `agora index update`); a followers-only one is not indexed, and
-    sending the same post again adds nothing. Last in this module: it grows the shared index."""
+    running service at once (no `agora index update`); a followers-only one is not indexed,
+    sending the same post again adds nothing, and a reload of the index on disk (which does not
+    have it yet) keeps it. Last in this module: it grows the shared index."""
     import httpx
     from fastapi.testclient import TestClient
 
@@ -155,3 +156,4 @@ def test_a_post_enters_the_index_as_it_is_created(service, chain, demo):
     with RetrievalClient(service, timeout_s=30) as retrieval:
         assert retrieval.add([again]) == [False]
     assert indexed_posts() == before + 1
+    assert httpx.post(f"{service}/reload", json={}, timeout=120).json()["posts"] == before + 1
