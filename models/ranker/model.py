@@ -34,7 +34,8 @@ class RankerConfig:
     n_features: int = 0              # set from the feature service when training starts
     heads: tuple[str, ...] = HEADS
     head_weights: dict[str, float] = field(default_factory=lambda: dict(AGORA_WEIGHTS))
-    cross_layers: int = 1
+    # 0: the cross layer cost NDCG on the tuning slice (docs/models.md); kept configurable.
+    cross_layers: int = 0
     hidden: tuple[int, ...] = (64, 32)
     dropout: float = 0.1
     # Training knobs live with the model so a checkpoint says how it was made.
