@@ -44,8 +44,8 @@ ranker_v2 = FeatureService(
     tags={"model": "ranker"},
 )
 
-#: v3: v2 plus the candidate's like and click rates so far (``post_quality``), the best single
-#: estimate of a post's quality the lake holds (docs/models.md).
+#: v3: v2 plus the candidate's like and click rates so far (``post_quality``), the most direct
+#: estimate of a post's quality (docs/models.md).
 ranker_v3 = FeatureService(
     name="ranker_v3",
     features=[

@@ -1,5 +1,5 @@
 """The home-feed ranker: a multi-task network over standardised features. A shared bottom
-(DCN-v2 cross layers, then an MLP) feeds one logit per engagement head — P(like), P(reply),
+(optional DCN-v2 cross layers, off by default, then an MLP) feeds one logit per engagement head — P(like), P(reply),
 P(repost), P(click), P(negative) — and the feed's score is Σ wᵢ·pᵢ with the weights in
 :class:`RankerConfig`, shifted by the constant −Σ_{wᵢ<0} wᵢ so it is never negative (the feed's
 heuristics discount by multiplying, which must push a post down, never up). No I/O here: data lives in ``dataset.py``, the loop in ``train.py``,
