@@ -1,6 +1,6 @@
 """Feature hydration for 1,000 candidates, in one run → ``bench/results/hydration.json``:
 
-- **baseline**: Feast ``get_online_features(features=<ranker_v2>, entity_rows=…)`` as the ranker
+- **baseline**: Feast ``get_online_features(features=<the ranker's feature service>, entity_rows=…)`` as the ranker
   service used to call it, on the default SQLite online store and on Redis, with and without the
   on-demand views (``stored_features_only`` isolates what the online store itself costs);
 - **the service's hydration** (``serving/ranker/hydration.py``, SQLite store): *cold* (an empty

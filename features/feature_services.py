@@ -8,7 +8,7 @@ from feast import FeatureService
 
 from account_views import account_activity, author_engagement
 from affinity_views import viewer_author_affinity
-from post_views import post_age, post_counters, post_engagement
+from post_views import post_age, post_counters, post_engagement, post_quality
 from topic_views import topic_match
 
 #: The home-feed ranker: request rows carry viewer_id, author_id, status_id and age_seconds.
@@ -41,5 +41,23 @@ ranker_v2 = FeatureService(
         topic_match,
     ],
     description="Home-feed ranker features, v2 (multi-task ranker)",
+    tags={"model": "ranker"},
+)
+
+#: v3: v2 plus the candidate's like and click rates so far (``post_quality``), the most direct
+#: estimate of a post's quality (docs/models.md).
+ranker_v3 = FeatureService(
+    name="ranker_v3",
+    features=[
+        account_activity.with_join_key_map({"account_id": "viewer_id"}),
+        author_engagement,
+        post_engagement,
+        post_counters,
+        viewer_author_affinity,
+        post_age,
+        topic_match,
+        post_quality,
+    ],
+    description="Home-feed ranker features, v3 (v2 + quality so far)",
     tags={"model": "ranker"},
 )

@@ -90,9 +90,32 @@ def topic_match(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
                                               where=followee_total > 0)}
 
 
+#: ``post_quality``'s prior weight, in impressions: a post's rates so far are shrunk towards its
+#: author's like rate as if it had been shown this many more times at that rate.
+POST_PRIOR_IMPRESSIONS = 10.0
+
+
+def post_quality(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A candidate's like and click rates so far (the live counters), each shrunk towards the
+    author's smoothed like rate — the store keeps no per-author click rate, and the network
+    learns each rate's scale. A post's engagement, not its author's, says how good it is; the
+    prior only keeps a post with 2 impressions and 1 like from reading as a 50 % post. Missing
+    counters read as zero, a missing author rate as a zero prior."""
+    impressions, likes, clicks = (np.nan_to_num(np.asarray(columns[name], dtype=np.float64))
+                                  for name in ("live_impressions", "live_likes", "live_clicks"))
+    prior = POST_PRIOR_IMPRESSIONS * np.nan_to_num(np.asarray(columns["author_like_rate"], dtype=np.float64))
+    shown = impressions + POST_PRIOR_IMPRESSIONS
+    return {"post_like_rate_so_far": (likes + prior) / shown, "post_click_rate_so_far": (clicks + prior) / shown}
+
+
 #: On-demand view name → its transform; the service computes every on-demand view of a feature
 #: service through this table (a view missing here is refused when the service loads).
-TRANSFORMS = {"post_age": post_age, "topic_match": topic_match}
+TRANSFORMS = {"post_age": post_age, "topic_match": topic_match, "post_quality": post_quality}
+
+
+def scalars(values: Sequence[float | None]) -> np.ndarray:
+    """A python-mode on-demand view's scalar input (``None`` = no value) as a float array with NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def as_feast_output(columns: Mapping[str, np.ndarray]) -> dict[str, list]:

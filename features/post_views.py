@@ -1,4 +1,4 @@
-"""Per-status features: engagement so far (batch) and age at request time (on demand)."""
+"""Per-status features: engagement so far (batch), age at request time and quality so far (on demand)."""
 
 from datetime import timedelta
 
@@ -6,6 +6,7 @@ from feast import FeatureView, Field, RequestSource
 from feast.on_demand_feature_view import on_demand_feature_view
 from feast.types import Array, Float64, Int64
 
+from account_views import author_engagement
 from entities import status
 from sources import post_counters_push, post_engagement_source, post_topics_source
 
@@ -80,3 +81,20 @@ def post_age(inputs: dict) -> dict:
     from features.on_demand import as_feast_output, post_age
 
     return as_feast_output(post_age(inputs))
+
+
+@on_demand_feature_view(
+    sources=[post_counters, author_engagement[["author_like_rate"]]],
+    schema=[
+        Field(name="post_like_rate_so_far", dtype=Float64),
+        Field(name="post_click_rate_so_far", dtype=Float64),
+    ],
+    mode="python",
+    description="Like and click rates so far, shrunk to the author's like rate; same code in training and serving.",
+)
+def post_quality(inputs: dict) -> dict:
+    """The candidate's rates so far: ``features.on_demand.post_quality`` on Feast's lists."""
+    from features.on_demand import as_feast_output, post_quality, scalars
+
+    names = ("live_impressions", "live_likes", "live_clicks", "author_like_rate")
+    return as_feast_output(post_quality({name: scalars(inputs[name]) for name in names}))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from agora.settings import Settings, get_settings
 
 #: The feature service the ranker is trained and served with.
-RANKER_FEATURE_SERVICE = "ranker_v2"
+RANKER_FEATURE_SERVICE = "ranker_v3"
 #: Request-time inputs of the feature services (not stored in Feast).
 REQUEST_FIELDS = ("age_seconds",)
 #: Modules ``feast apply`` imports (every .py file not in .feastignore), by their top-level names.

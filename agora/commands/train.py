@@ -1,6 +1,6 @@
 """``agora train``: train a model, log it to MLflow, register it and gate its promotion.
 
-    agora train ranker [--epochs N]   the multi-task home-feed ranker (Feast ranker_v2 → MLflow ``ranker``)
+    agora train ranker [--epochs N]   the multi-task home-feed ranker (Feast ranker_v3 → MLflow ``ranker``)
     agora train retrieval [--epochs N]   the two-tower retrieval model (lake → MLflow ``retrieval``)
     agora train suggest               follow suggestions (lake follow graph → MLflow ``follow-suggest``)
 """

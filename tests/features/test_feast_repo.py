@@ -40,13 +40,14 @@ def test_apply_registers_views_and_the_ranker_service(store, chain):
     views = {fv.name for fv in store.list_feature_views()}
     assert views == {"account_activity", "author_engagement", "post_engagement", "viewer_author_affinity",
                      "post_counters", "post_topics", "viewer_topics", "author_topics"}
-    assert {odfv.name for odfv in store.list_on_demand_feature_views()} == {"post_age", "topic_match"}
+    assert {odfv.name for odfv in store.list_on_demand_feature_views()} == {"post_age", "topic_match", "post_quality"}
     assert store.get_data_source("post_counters_push").batch_source.name == "post_counters_source"
     assert {e.name for e in store.list_entities()} >= {"account", "viewer", "author", "status"}
     service = store.get_feature_service(RANKER_FEATURE_SERVICE)
     projected = {p.name: [f.name for f in p.features] for p in service.feature_view_projections}
     assert projected["post_age"] == ["age_hours", "log_age_hours"]
     assert {"topic_like_rate", "topic_cosine", "author_topic_cosine"} <= set(projected["topic_match"])
+    assert projected["post_quality"] == ["post_like_rate_so_far", "post_click_rate_so_far"]
     assert "va_likes" in projected["viewer_author_affinity"]
     # The registry points at this home's tables.
     source = store.get_data_source("author_engagement_source")

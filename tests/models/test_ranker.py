@@ -96,16 +96,16 @@ def test_training_registers_the_first_model_as_champion(chain):
     client = MlflowClient(tracking_uri=chain.settings.mlflow_uri, registry_uri=chain.settings.mlflow_uri)
     assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == result.version
     run = client.get_run(result.run_id)
-    assert run.data.params["feature_service"] == "ranker_v2"
+    assert run.data.params["feature_service"] == "ranker_v3"
     assert run.data.metrics["val_ece_negative"] == pytest.approx(result.metrics["val_ece_negative"])
     assert run.data.metrics["val_auc"] == pytest.approx(result.metrics["val_auc"])
 
     predictor, version = load_registered(chain.settings)
     assert version == result.version and predictor.name == f"ranker/{version}"
     assert predictor.feature_names == result.feature_names and "va_following" in predictor.feature_names
-    assert {"topic_like_rate", "topic_cosine", "live_likes"} <= set(predictor.feature_names)
+    assert {"topic_like_rate", "topic_cosine", "live_likes", "post_like_rate_so_far"} <= set(predictor.feature_names)
     # Everything serving needs travels with the model: heads and score weights included.
-    assert predictor.feature_service == "ranker_v2"
+    assert predictor.feature_service == "ranker_v3"
     assert predictor.heads == HEADS and predictor.model.config.head_weights["negative"] < 0
     assert len(predictor.preprocessor.mean) == len(predictor.feature_names)
 
