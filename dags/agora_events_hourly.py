@@ -1,8 +1,10 @@
-"""Hourly: drain the outbox into the event lake, rebuild the feature tables, refresh Feast online.
+"""Hourly: drain the outbox into the event lake, rebuild the feature tables, refresh Feast online,
+extend the retrieval index.
 
 | task | command | what it does |
 | --- | --- | --- |
 | `export_outbox_to_lake` | `agora pipeline export` | outbox rows → `lake/events/date=/hour=` Parquet, exactly once |
+| `extend_retrieval_index` | `agora index update` | the new posts in the lake the retrieval index lacks (those the API could not hand to the service as they were created); skipped until the daily DAG has built an index |
 | `push_post_counters` | `agora features push-counters` | the new events' post counters → Feast's push source (online), before the batch tables are rebuilt so nothing is counted twice |
 | `build_feature_tables` | `agora pipeline features` | PySpark: the lake → daily feature snapshots |
 | `apply_feature_definitions` | `agora features apply` | registers `features/` in the Feast registry (idempotent; keeps the registry equal to the deployed code) |
@@ -37,6 +39,8 @@ with DAG(
                         doc="drain the transactional outbox into the Parquet event lake")
     push_counters = agora_task("push_post_counters", "features push-counters", timeout=timedelta(minutes=10),
                                doc="push fresh post counters (likes, replies, reposts…) to the online store")
+    extend_index = agora_task("extend_retrieval_index", "index update", timeout=timedelta(minutes=15),
+                              doc="add the lake's new posts to the retrieval index; the service reloads it")
     features = agora_task("build_feature_tables", "pipeline features", timeout=timedelta(minutes=30),
                           doc="recompute the feature tables from the lake with Spark")
     apply = agora_task("apply_feature_definitions", "features apply", timeout=timedelta(minutes=10),
@@ -45,3 +49,4 @@ with DAG(
                              doc="load the new feature snapshots into the Feast online store")
 
     export >> push_counters >> features >> apply >> materialize
+    export >> extend_index

@@ -5,8 +5,9 @@
 | `train_retrieval` | `agora train retrieval` | trains on the lake's engagements; promoted only if not worse (held-out recall@100) |
 | `build_retrieval_index` | `agora index build` | embeds the recent posts with the champion into the FAISS index; reloads the service |
 
-Between rebuilds, `agora index update` adds new posts above the index watermark (cheap; run it
-as often as posts should become retrievable).
+Between rebuilds, new posts enter as they are created (the API hands each public post to the
+retrieval service), and the hourly `agora_events_hourly` runs `agora index update` for any the
+service missed.
 
 Runs once a day after training has had time to finish (03:00 UTC; the daily training starts at
 00:00 and has a 4-hour run timeout, so an index can be built from embeddings that are at most a

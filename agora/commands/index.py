@@ -1,9 +1,10 @@
 """``agora index``: the retrieval model's FAISS index of post vectors.
 
     agora index build    embed every recent post with the champion's post tower (daily DAG)
-    agora index update   add the posts newer than the index's watermark (cheap; run often)
+    agora index update   add the lake's new posts the index lacks (cheap; hourly DAG, after export)
 
-Both tell a running retrieval service to load the new index (``/reload``)."""
+Both tell a running retrieval service to load the new index (``/reload``). ``update`` with no
+index yet, or with an index a newer champion must rebuild, says so and exits 0: nothing to extend."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def register(subparsers) -> None:
     group = subparsers.add_parser("index", help="Build or extend the retrieval index (FAISS).")
     sub = group.add_subparsers(dest="index_command", required=True)
     sub.add_parser("build", help="rebuild the index from the recent posts").set_defaults(handler=_build)
-    sub.add_parser("update", help="add posts newer than the index watermark").set_defaults(handler=_update)
+    sub.add_parser("update", help="add the lake's new posts the index lacks").set_defaults(handler=_update)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -35,10 +36,14 @@ def _build(args: argparse.Namespace) -> int:
 
 def _update(args: argparse.Namespace) -> int:
     from agora.settings import get_settings
-    from models.retrieval.build_index import update_index
+    from models.retrieval.build_index import IndexNotExtendable, update_index
 
     settings = get_settings()
-    index, added = update_index(settings)
+    try:
+        index, added = update_index(settings)
+    except IndexNotExtendable as exc:
+        print(json.dumps({"added": 0, "skipped": str(exc)}))
+        return 0
     print(json.dumps({"added": added, "posts": index.meta.count, "watermark": index.meta.watermark}))
     _reload_service(settings)
     return 0

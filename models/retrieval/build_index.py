@@ -15,6 +15,11 @@ from models.retrieval.text_embeddings import PostTextEmbeddings
 QUALITY_QUERIES = 200
 
 
+class IndexNotExtendable(RuntimeError):
+    """There is no index to extend yet, or a newer champion than the one that built it: only
+    ``agora index build`` can help (the daily DAG runs it)."""
+
+
 def _post_vectors(settings: Settings, predictor, posts) -> np.ndarray:
     texts = dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
     text = PostTextEmbeddings(settings.home / "embeddings").get(posts["status_id"].tolist(), texts)
@@ -50,12 +55,12 @@ def update_index(settings: Settings) -> tuple[PostIndex, int]:
     from models.retrieval.predictor import load_registered
 
     if not (settings.index_dir / META_FILE).exists():
-        raise RuntimeError(f"no index in {settings.index_dir} yet: run `agora index build` first")
+        raise IndexNotExtendable(f"no index in {settings.index_dir} yet: run `agora index build` first")
     index = PostIndex.load(settings.index_dir)
     predictor, version = load_registered(settings)
     if index.meta.model != f"retrieval/{version}":
-        raise RuntimeError(f"the index was built by {index.meta.model} but the champion is retrieval/{version}: "
-                           "run `agora index build`")
+        raise IndexNotExtendable(f"the index was built by {index.meta.model} but the champion is "
+                                 f"retrieval/{version}: run `agora index build`")
     posts, index.history = _lake(settings)
     added = int(index.add(posts["status_id"].to_numpy(), _post_vectors(settings, predictor, posts)).sum()) \
         if len(posts) else 0

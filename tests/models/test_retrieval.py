@@ -142,3 +142,17 @@ def test_the_lake_catalog_follows_edits_deletions_and_moderation():
     posts = post_catalog(events).set_index("status_id")
     assert posts.loc[1, "text"] == "post 1, edited" and posts.loc[1, "tags"] == ["b"]
     assert posts["indexable"].to_dict() == {1: True, 2: False, 3: False, 4: False, 5: True, 6: False}
+
+
+def test_index_update_without_an_index_says_so_and_succeeds(tmp_path, capsys):
+    """The hourly DAG runs it before the daily one has built any index: nothing to extend."""
+    import json
+
+    from agora.settings import Settings
+
+    settings = Settings(home=tmp_path / "agora_home", database_url=None, mlflow_tracking_uri=None)
+    settings.ensure_dirs()
+    with home_env(settings):
+        assert main(["index", "update"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["added"] == 0 and "agora index build" in out["skipped"]
