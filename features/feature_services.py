@@ -29,17 +29,18 @@ ranker_v1 = FeatureService(
 #: v2 (multi-task ranker): v1 plus counts so far (exact in training, pushed live in serving) and
 #: the viewer × candidate topic match. The topic vectors themselves are not model inputs: Feast
 #: fetches them for ``topic_match``, which reduces them to six numbers per candidate.
+_RANKER_V2_VIEWS = [
+    account_activity.with_join_key_map({"account_id": "viewer_id"}),
+    author_engagement,
+    post_engagement,
+    post_counters,
+    viewer_author_affinity,
+    post_age,
+    topic_match,
+]
 ranker_v2 = FeatureService(
     name="ranker_v2",
-    features=[
-        account_activity.with_join_key_map({"account_id": "viewer_id"}),
-        author_engagement,
-        post_engagement,
-        post_counters,
-        viewer_author_affinity,
-        post_age,
-        topic_match,
-    ],
+    features=_RANKER_V2_VIEWS,
     description="Home-feed ranker features, v2 (multi-task ranker)",
     tags={"model": "ranker"},
 )
@@ -48,16 +49,7 @@ ranker_v2 = FeatureService(
 #: estimate of a post's quality (docs/models.md).
 ranker_v3 = FeatureService(
     name="ranker_v3",
-    features=[
-        account_activity.with_join_key_map({"account_id": "viewer_id"}),
-        author_engagement,
-        post_engagement,
-        post_counters,
-        viewer_author_affinity,
-        post_age,
-        topic_match,
-        post_quality,
-    ],
+    features=[*_RANKER_V2_VIEWS, post_quality],
     description="Home-feed ranker features, v3 (v2 + quality so far)",
     tags={"model": "ranker"},
 )
