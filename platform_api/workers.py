@@ -11,8 +11,6 @@ nothing. ``process_media`` finishes an upload that was answered 202 (video thumb
 
 from __future__ import annotations
 
-import threading
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import structlog
@@ -20,6 +18,7 @@ from prometheus_client import Counter
 
 from agora.settings import Settings
 from platform_api.db import session_scope
+from platform_api.periodic import PeriodicWorker, running
 from platform_api.repositories import distributions, post_catalog
 from platform_api.services.fan_out_on_write import FanOutOnWrite
 from platform_api.streaming.deliveries import DeliverStatus, publish_after_commit
@@ -100,41 +99,22 @@ def redistribute_pending(settings: Settings, *, older_than_seconds: float = 0) -
     return replayed
 
 
-class PendingDistributionSweeper:
+class PendingDistributionSweeper(PeriodicWorker):
     """The API process's daemon thread: at start and then every ``distribution_sweep_seconds``,
     replays the fan-outs older than that interval that are still pending."""
 
+    name = "redistribution_sweep"
+
     def __init__(self, settings: Settings):
+        super().__init__(settings.distribution_sweep_seconds, at_start=True)
         self.settings = settings
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="redistribute-pending", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        interval = self.settings.distribution_sweep_seconds
-        while True:
-            try:
-                redistribute_pending(self.settings, older_than_seconds=interval)
-            except Exception:  # noqa: BLE001 - the database may be restarting; the rows stay pending
-                log.exception("redistribution_sweep_failed")
-            if self._stop.wait(interval):
-                return
+    def round(self) -> None:
+        redistribute_pending(self.settings, older_than_seconds=self.interval_seconds)
 
 
-@asynccontextmanager
-async def distribution_sweeper_lifespan(app):
-    sweeper = PendingDistributionSweeper(app.state.settings)
-    sweeper.start()
-    try:
-        yield
-    finally:
-        sweeper.stop()
+def distribution_sweeper_lifespan(app):
+    return running(PendingDistributionSweeper(app.state.settings))
 
 
 def process_media(settings: Settings, media_id: int) -> None:
