@@ -38,6 +38,11 @@ def register(subparsers) -> None:
     train.add_argument("--no-ngram", action="store_true",
                        help="the fine-tuned encoder alone, without the n-gram logistic regression")
     train.add_argument("--ngram-c", type=float, default=1.0, help="inverse L2 strength of the n-gram model")
+    train.add_argument("--ensemble-size", type=int, default=1,
+                       help="encoder members fine-tuned with seeds seed, seed+1, ...; their logits are averaged")
+    train.add_argument("--offset-objective", choices=("gate", "hate-f1"), default="gate",
+                       help="what the validation-tuned offsets maximise: the gate score, or hate F1 "
+                            "keeping weighted F1 >= 0.90")
     train.add_argument("--val-out", type=Path, default=None, help="also write the validation rows to this CSV")
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(handler=_train)
@@ -109,6 +114,7 @@ def _train(args: argparse.Namespace) -> int:
         max_length=args.max_length, weight_power=args.weight_power, max_rows=args.max_rows, seed=args.seed,
         split_seed=args.split_seed, val_fraction=args.val_fraction, tune_prior=not args.no_tune_prior,
         soft_labels=not args.no_soft_labels, ngram=not args.no_ngram, ngram_c=args.ngram_c,
+        ensemble_size=args.ensemble_size, offset_objective=args.offset_objective,
         val_out=args.val_out, progress=not args.no_progress)
     result = train(config)
     m = result.metrics

@@ -6,6 +6,8 @@ self-contained directory (see :meth:`TextModerator.save`)::
     moderator/
       encoder/          Hugging Face encoder + tokenizer (``save_pretrained``)
       head.pt           state dict of the linear head
+      encoder_1/, head_1.pt, ...
+                        further members of a seed ensemble (their logits are averaged)
       ngram.joblib      the n-gram TF-IDF logistic regression (when the model is an ensemble)
       moderation.json   labels, max_length, the validation-tuned log-prior offsets and
                         n-gram weight, ...
@@ -114,9 +116,11 @@ class TextModerator:
 
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        self.model.encoder.save_pretrained(directory / ENCODER_DIR)
+        members = _members(self.model)
+        for i, member in enumerate(members):
+            member.encoder.save_pretrained(directory / _member_file(ENCODER_DIR, i))
+            torch.save(member.head.state_dict(), directory / _member_file(HEAD_FILE, i))
         self.tokenizer.save_pretrained(directory / ENCODER_DIR)
-        torch.save(self.model.head.state_dict(), directory / HEAD_FILE)
         if self.ngram is not None:
             import joblib
 
@@ -124,7 +128,7 @@ class TextModerator:
         config = {**self.config, "labels": list(self.labels), "max_length": self.max_length,
                   "log_prior": [float(x) for x in self.log_prior],
                   "ngram_weight": self.ngram_weight if self.ngram is not None else 0.0,
-                  "hidden_size": int(self.model.head.in_features), "pooling": "mean",
+                  "hidden_size": int(members[0].head.in_features), "members": len(members), "pooling": "mean",
                   "normalization": "html-unescape, urls->http, @handles->@user, squeeze spaces"}
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return directory
@@ -136,14 +140,19 @@ class TextModerator:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from models.moderation.model import ModerationClassifier
+        from models.moderation.model import EncoderEnsemble, ModerationClassifier
 
         directory = Path(directory)
         config = json.loads((directory / CONFIG_FILE).read_text())
-        encoder = AutoModel.from_pretrained(directory / ENCODER_DIR, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(directory / ENCODER_DIR, local_files_only=True)
-        model = ModerationClassifier(encoder, config["hidden_size"], len(config["labels"]))
-        model.head.load_state_dict(torch.load(directory / HEAD_FILE, map_location="cpu", weights_only=True))
+        members = []
+        for i in range(int(config.get("members", 1))):
+            encoder = AutoModel.from_pretrained(directory / _member_file(ENCODER_DIR, i), local_files_only=True)
+            member = ModerationClassifier(encoder, config["hidden_size"], len(config["labels"]))
+            member.head.load_state_dict(torch.load(directory / _member_file(HEAD_FILE, i), map_location="cpu",
+                                                   weights_only=True))
+            members.append(member)
+        model = members[0] if len(members) == 1 else EncoderEnsemble(members)
         ngram = None
         if (directory / NGRAM_FILE).is_file():
             import joblib
@@ -176,6 +185,19 @@ class TextModerator:
         moderator = wrapper.moderator
         moderator.name = name
         return moderator
+
+
+def _members(model) -> list:
+    """The ``ModerationClassifier`` members of a model: itself, or an ``EncoderEnsemble``'s members."""
+    return list(model.members) if hasattr(model, "members") else [model]
+
+
+def _member_file(name: str, index: int) -> str:
+    """Member 0 keeps the single-model names (``encoder``, ``head.pt``): older artifacts still load."""
+    if index == 0:
+        return name
+    stem, dot, suffix = name.partition(".")
+    return f"{stem}_{index}{dot}{suffix}"
 
 
 def _describe(uri: str) -> str:

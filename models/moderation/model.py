@@ -1,4 +1,5 @@
-"""The moderation classifier: a sentence encoder, mean pooling and a linear head. No I/O here."""
+"""The moderation classifier: a sentence encoder, mean pooling and a linear head, alone or as an
+ensemble of such members. No I/O here."""
 
 from __future__ import annotations
 
@@ -25,3 +26,16 @@ class ModerationClassifier(nn.Module):
         """Raw logits, shape (batch, num_labels)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.head(self.dropout(mean_pool(hidden, attention_mask)))
+
+
+class EncoderEnsemble(nn.Module):
+    """Several ``ModerationClassifier`` members (fine-tuned from the same base with different seeds);
+    the logits are their mean. Seeds differ in head initialisation, dropout and batch order, and
+    their errors partly cancel."""
+
+    def __init__(self, members: list[ModerationClassifier]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return torch.stack([member(input_ids, attention_mask) for member in self.members]).mean(dim=0)

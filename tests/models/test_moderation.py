@@ -57,6 +57,23 @@ def test_vote_targets_are_annotator_shares_or_one_hot(small_csv):
     assert np.array_equal(without_votes, np.eye(3)[frame["label"].to_numpy()])
 
 
+def test_hate_f1_offsets_keep_the_weighted_f1_floor():
+    from models.moderation.evaluate import classification_metrics
+    from models.moderation.train import WEIGHTED_F1_FLOOR, tune_log_prior
+
+    rng = np.random.default_rng(0)
+    labels = rng.choice(3, size=3000, p=[0.06, 0.77, 0.17])
+    margin = np.array([1.5, 2.6, 2.6])[labels]  # a noisy classifier, weakest on hate
+    logits = np.eye(3)[labels] * margin[:, None] + rng.normal(0.0, 1.0, size=(3000, 3))
+    scored = {}
+    for objective in ("gate", "hate-f1"):
+        offset, _ = tune_log_prior(logits, labels, objective=objective)
+        scored[objective] = classification_metrics(labels, (logits + offset).argmax(axis=1))
+    assert scored["hate-f1"]["weighted_f1"] >= WEIGHTED_F1_FLOOR
+    assert scored["hate-f1"]["per_class"]["hate"]["f1"] > scored["gate"]["per_class"]["hate"]["f1"]
+    assert scored["hate-f1"]["weighted_f1"] < scored["gate"]["weighted_f1"]  # what it pays for that
+
+
 def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
     from mlflow import MlflowClient
 
@@ -66,7 +83,7 @@ def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
 
     val_csv = tmp_path / "val.csv"
     assert main(["moderation", "train", "--data", str(small_csv), "--max-rows", "96", "--epochs", "1", "--max-length", "48",
-                 "--no-progress", "--val-out", str(val_csv)]) == 0
+                 "--ensemble-size", "1", "--no-progress", "--val-out", str(val_csv)]) == 0
     assert "moderation-text v1 -> @champion" in capsys.readouterr().out
 
     configure_mlflow("moderation")
@@ -104,12 +121,20 @@ def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
     assert moderator.ngram is not None
     assert moderator.ngram_weight == pytest.approx(float(run.data.params["ngram_weight"]))
 
-    # A second, smaller training: the gate compares both on the same validation rows.
+    # A second, smaller training, an ensemble of two encoders: the gate compares both models on
+    # the same validation rows.
     assert main(["moderation", "train", "--data", str(small_csv), "--max-rows", "32", "--epochs", "1", "--max-length", "48",
-                 "--no-progress", "--seed", "1"]) == 0
+                 "--ensemble-size", "2", "--no-progress", "--seed", "1"]) == 0
     capsys.readouterr()
     v2 = client.get_model_version(MODEL_NAME, "2")
     run2 = client.get_run(v2.run_id)
+    # Both members travel inside the registered model, and it reproduces the run's figures.
+    ensemble = TextModerator.load(f"models:/{MODEL_NAME}/2")
+    assert len(ensemble.model.members) == 2 and ensemble.config["members"] == 2
+    assert main(["moderation", "evaluate", "--data", str(val_csv), "--model", f"models:/{MODEL_NAME}/2", "--json"]) == 0
+    result2 = json.loads(capsys.readouterr().out)
+    assert result2["model"] == "moderation-text/2"
+    assert result2["weighted_f1"] == pytest.approx(run2.data.metrics["val_weighted_f1"], abs=1e-5)
     champion_value = float(run2.data.tags["gate_champion_value"])
     expected = CHAMPION if run2.data.metrics[GATE_METRIC] >= champion_value else CHALLENGER
     assert v2.tags["promotion"] == expected
