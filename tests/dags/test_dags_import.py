@@ -33,6 +33,7 @@ EXPECTED = {
             "build_feature_tables": ["push_post_counters"],
             "apply_feature_definitions": ["build_feature_tables"],
             "materialize_online_features": ["apply_feature_definitions"],
+            "extend_retrieval_index": ["export_outbox_to_lake"],
         },
     },
     "agora_train_daily": {
