@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from agora.settings import Settings
-from models.retrieval.dataset import indexable_posts, read_posts_and_engagements, viewer_history
+from models.retrieval.dataset import indexable_posts, post_texts, read_posts_and_engagements, viewer_history
 from models.retrieval.index import PostIndex
 from models.retrieval.text_embeddings import PostTextEmbeddings
 
@@ -21,16 +21,14 @@ class IndexNotExtendable(RuntimeError):
 
 
 def _post_vectors(settings: Settings, predictor, posts) -> np.ndarray:
-    texts = dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
-    text = PostTextEmbeddings(settings.home / "embeddings").get(posts["status_id"].tolist(), texts)
+    text = PostTextEmbeddings(settings.home / "embeddings").get(posts["status_id"].tolist(), post_texts(posts))
     return predictor.post_vectors(text, posts["author_id"], list(posts["tags"]))
 
 
 def _lake(settings: Settings):
     """(posts to index from the last ``index_days`` days, viewer histories)."""
     posts, engagements = read_posts_and_engagements(settings.events_dir)
-    texts = dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
-    text = PostTextEmbeddings(settings.home / "embeddings").get(engagements["status_id"].tolist(), texts)
+    text = PostTextEmbeddings(settings.home / "embeddings").get(engagements["status_id"].tolist(), post_texts(posts))
     since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=settings.index_days)
     return indexable_posts(posts, since=since), viewer_history(engagements, text)
 

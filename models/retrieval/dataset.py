@@ -60,10 +60,10 @@ def post_catalog(events: pd.DataFrame) -> pd.DataFrame:
     def latest(event_type: EventType) -> pd.DataFrame:
         rows = events[(kind == str(event_type)) & events["status_id"].notna()]
         rows = rows.drop_duplicates("status_id", keep="last")
-        return rows.assign(data=[json.loads(p) if p else {} for p in rows["payload"]]).set_index("status_id")
+        return rows.assign(data=_payloads(rows)).set_index("status_id")
 
     created = events[kind == str(EventType.STATUS_CREATED)].drop_duplicates("status_id")
-    data = [json.loads(p) if p else {} for p in created["payload"]]
+    data = _payloads(created)
     posts = pd.DataFrame({
         "status_id": created["status_id"].astype("int64").to_numpy(),
         "author_id": created["actor_id"].astype("int64").to_numpy(),
@@ -83,12 +83,19 @@ def post_catalog(events: pd.DataFrame) -> pd.DataFrame:
     return posts.drop(columns="public")
 
 
-def indexable_posts(posts: pd.DataFrame, *, since: pd.Timestamp, after_id: int = 0) -> pd.DataFrame:
-    """The posts of :func:`post_catalog` the index may return, created since ``since``, with an
-    id above ``after_id``, in id order."""
-    keep = posts["indexable"] & (pd.to_datetime(posts["created_at"], utc=True) >= since) \
-        & (posts["status_id"] > after_id)
+def _payloads(events: pd.DataFrame) -> list[dict]:
+    return [json.loads(p) if p else {} for p in events["payload"]]
+
+
+def indexable_posts(posts: pd.DataFrame, *, since: pd.Timestamp) -> pd.DataFrame:
+    """The posts of :func:`post_catalog` the index may return, created since ``since``, in id order."""
+    keep = posts["indexable"] & (pd.to_datetime(posts["created_at"], utc=True) >= since)
     return posts[keep].sort_values("status_id", ignore_index=True)
+
+
+def post_texts(posts: pd.DataFrame) -> dict[int, str]:
+    """status_id → text, what :class:`~models.retrieval.text_embeddings.PostTextEmbeddings` embeds."""
+    return dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
 
 
 @dataclass

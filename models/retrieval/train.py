@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from agora.settings import Settings
-from models.retrieval.dataset import (RetrievalData, Vocabulary, build_data, read_posts_and_engagements,
-                                      viewer_history)
+from models.retrieval.dataset import (RetrievalData, Vocabulary, build_data, post_texts,
+                                      read_posts_and_engagements, viewer_history)
 from models.retrieval.evaluate import evaluate_retrieval
 from models.retrieval.model import TwoTower, TwoTowerConfig
 from models.retrieval.predictor import ARTIFACT_KEY, MODEL_NAME, RetrievalPredictor, RetrievalPyfunc
@@ -41,8 +41,7 @@ class RetrievalTrainResult:
 def load_data(settings: Settings) -> RetrievalData:
     """The lake's posts and engagements, with each post's MiniLM vector (of its text in the lake)."""
     posts, engagements = read_posts_and_engagements(settings.events_dir)
-    texts = dict(zip(posts["status_id"].tolist(), posts["text"].tolist()))
-    text = PostTextEmbeddings(settings.home / "embeddings").get(posts["status_id"].tolist(), texts)
+    text = PostTextEmbeddings(settings.home / "embeddings").get(posts["status_id"].tolist(), post_texts(posts))
     return build_data(posts, engagements, text)
 
 
