@@ -4,11 +4,15 @@ Feast's ``get_online_features`` spends ~0.1 ms of Python per candidate (entity k
 values, the on-demand views' list round trip), so 1,000 candidates cost hundreds of ms whatever
 the online store. Here each stored feature view keeps its recently read rows as numpy matrices
 keyed by entity id; a request looks all its candidates up at once (``searchsorted``), asks
-Feast only for rows it lacks or that are older than the view's TTL (one batched
-``get_online_features`` call per entity key — viewer, author, status, viewer × author — that has
-any), and computes the on-demand views with ``features.on_demand``: the very functions the
-on-demand views run for training. Feast stays the source of truth; a cached row is at most
-``ttl`` seconds older than the store (pushed live counters: ``live_ttl``).
+Feast only for rows it lacks or that are older than the view's TTL, and computes the on-demand
+views with ``features.on_demand``: the very functions the on-demand views run for training.
+
+Missing rows are read with the configured online store's own ``online_read`` (Feast's
+``OnlineStore`` interface: one batched read per feature view of unique entity keys, SQLite,
+Redis or any other store alike), not through ``get_online_features``: that wrapper then builds
+a response protobuf per feature and row, which was half the read time (``bench/hydration.py``).
+Feast stays the source of truth; a cached row is at most ``ttl`` seconds older than the store
+(pushed live counters: ``live_ttl``).
 """
 
 from __future__ import annotations
@@ -19,12 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from feast.infra.online_stores.helpers import get_online_store_from_config
 
 from features.on_demand import TRANSFORMS, padded
-
-#: ``FieldStatus.PRESENT`` in Feast's serving proto: any other status reads as a missing value.
-_PRESENT = 1
-
 
 def numeric_columns(response, names: Sequence[str]) -> dict[str, np.ndarray]:
     """Feast's online response as one float array per named feature.
@@ -44,13 +45,25 @@ def numeric_columns(response, names: Sequence[str]) -> dict[str, np.ndarray]:
     return columns
 
 
-def _list_column(result) -> np.ndarray:
-    """One list-valued feature of a response as a NaN-padded matrix (absent → all-NaN row)."""
-    rows = []
-    for value in result.values:
-        kind = value.WhichOneof("val")
-        rows.append(None if kind in (None, "null_val") else getattr(value, kind).val)
-    return padded(rows)
+def _scalar(value) -> float:
+    """A stored feature's ``ValueProto`` as a float; NaN when it is absent or unset."""
+    kind = None if value is None else value.WhichOneof("val")
+    return np.nan if kind in (None, "null_val") else float(getattr(value, kind))
+
+
+def _listed(value):
+    kind = None if value is None else value.WhichOneof("val")
+    return None if kind in (None, "null_val") else getattr(value, kind).val
+
+
+def _entity_keys(join_keys: Sequence[str], keys: Sequence[np.ndarray]) -> list:
+    """Feast entity keys (int64 join keys) of each key tuple."""
+    from feast.protos.feast.types.EntityKey_pb2 import EntityKey
+    from feast.protos.feast.types.Value_pb2 import Value
+
+    names = list(join_keys)
+    return [EntityKey(join_keys=names, entity_values=[Value(int64_val=v) for v in row])
+            for row in zip(*(k.tolist() for k in keys))]
 
 
 class SortedKeys:
@@ -243,6 +256,8 @@ class FeatureHydrator:
         self.transforms: list[tuple[str, list[str]]] = []   # on-demand view → its output features
         self.request_fields: list[str] = []
         self._lock = threading.Lock()
+        self._feature_views: dict[str, object] = {}
+        self.online_store = get_online_store_from_config(store.config.online_store)
         on_demand = {v.name: v for v in store.list_on_demand_feature_views()}
         for projection in feature_service.feature_view_projections:
             if projection.name in on_demand:
@@ -267,7 +282,7 @@ class FeatureHydrator:
         from feast.data_source import PushSource
         from feast.types import Array
 
-        view = self.store.get_feature_view(projection.name)
+        view = self._feature_views[projection.name] = self.store.get_feature_view(projection.name)
         join_keys = tuple(c.name for c in view.entity_columns)
         key_columns = tuple(projection.join_key_map.get(k, k) for k in join_keys)
         wanted = {f.name for f in projection.features}
@@ -326,22 +341,18 @@ class FeatureHydrator:
         return {name: features[name] for name in self.feature_names}, stats
 
     def _read(self, read: _Read) -> None:
-        """One batched ``get_online_features`` call for every view of ``read`` (they share their
-        entity key), decoded into ``read.values``."""
-        entity_rows = {join: read.keys[j].tolist() for view in read.views for j, join in enumerate(view.join_keys)}
-        refs = [f"{view.name}:{name}" for view in read.views for name in view.features]
-        response = self.store.get_online_features(features=refs, entity_rows=entity_rows, full_feature_names=True)
-        proto = response.proto
-        index = {name: i for i, name in enumerate(proto.metadata.feature_names.val)}
+        """One batched ``online_read`` per view of ``read`` for its unique entity keys, decoded
+        into ``read.values`` (a feature the store lacks for a key reads as NaN)."""
         for view in read.views:
-            full = {name: f"{view.name}__{name}" for name in view.features}
-            decoded = numeric_columns(response, [full[name] for name in view.scalars])
+            rows = self.online_store.online_read(self.store.config, self._feature_views[view.name],
+                                                 _entity_keys(view.join_keys, read.keys), view.features)
+            found = [features or {} for _, features in rows]
             values = read.values[view.name] = {}
             for name in view.scalars:
-                status = np.fromiter(proto.results[index[full[name]]].statuses, dtype=np.int64)
-                values[name] = np.where(status == _PRESENT, decoded[full[name]], np.nan)
+                values[name] = np.fromiter((_scalar(row.get(name)) for row in found), dtype=np.float64,
+                                           count=len(found))
             for name in view.lists:
-                values[name] = _list_column(proto.results[index[full[name]]])
+                values[name] = padded([_listed(row.get(name)) for row in found])
 
 
 def _fill(found: dict[str, np.ndarray], rows: np.ndarray, inverse: np.ndarray,

@@ -5,9 +5,10 @@ Start (repo root as cwd, ``AGORA_HOME`` set)::
     bentoml serve serving.ranker.service:RankerService --port $AGORA_SERVING_PORT
 
 ``POST /score`` with ``{"viewer_id": 1, "status_ids": [...], "author_ids": [...],
-"ages_seconds": [...]}`` returns ``{"scores": [...], "heads": {"like": [...], ...},
-"model": "ranker/<version>"}``: per candidate, in request order, the ranking score Σ wᵢ·pᵢ
-(weights in the model's config) and each head's probability. Features are the model's own
+"ages_seconds": [...]}`` returns ``{"scores": [...], "model": "ranker/<version>"}``: per
+candidate, in request order, the ranking score Σ wᵢ·pᵢ (weights in the model's config); with
+``"with_heads": true`` also ``"heads": {"like": [...], ...}``, each head's probability. The
+feed asks for scores only: five more arrays of 1,000 floats cost ~8 ms of JSON per call. Features are the model's own
 feature service's, read through a hot-row cache in front of the Feast online store
 (``hydration.py``: rows at most ``AGORA_RANKER_CACHE_SECONDS`` old, live counters
 ``AGORA_RANKER_LIVE_CACHE_SECONDS``; the on-demand views computed by their own
@@ -96,7 +97,7 @@ class RankerService:
 
     @bentoml.api
     def score(self, viewer_id: int, status_ids: list[int], author_ids: list[int],
-              ages_seconds: list[float], alias: str = "champion") -> dict:
+              ages_seconds: list[float], alias: str = "champion", with_heads: bool = False) -> dict:
         """``alias``: ``champion`` (default) or ``challenger``; without a challenger the champion
         answers, and ``model`` says which model scored."""
         if not (len(status_ids) == len(author_ids) == len(ages_seconds)):
@@ -107,9 +108,10 @@ class RankerService:
         ranker = self.models[alias][0]
         probabilities = self._score(viewer_id, status_ids, author_ids, ages_seconds, alias) if status_ids else \
             np.zeros((0, len(ranker.heads)))
-        return {"scores": ranker.combine(probabilities).tolist(),
-                "heads": {head: probabilities[:, i].tolist() for i, head in enumerate(ranker.heads)},
-                "model": self.models[alias][1]}
+        body = {"scores": ranker.combine(probabilities).tolist(), "model": self.models[alias][1]}
+        if with_heads:
+            body["heads"] = {head: probabilities[:, i].tolist() for i, head in enumerate(ranker.heads)}
+        return body
 
     def _score(self, viewer_id: int, status_ids: list[int], author_ids: list[int],
                ages_seconds: list[float], alias: str = "champion") -> np.ndarray:

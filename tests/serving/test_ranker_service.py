@@ -141,7 +141,8 @@ def test_score_carries_each_heads_probability_and_their_weighted_sum(service, ch
     predictor, _ = load_registered(chain.settings)
     payload = {"viewer_id": ml_chain.ACCOUNTS[20], "status_ids": candidates["status_ids"][:50],
                "author_ids": candidates["author_ids"][:50], "ages_seconds": candidates["ages_seconds"][:50]}
-    body = httpx.post(service["url"] + "/score", json=payload, timeout=30).json()
+    assert "heads" not in httpx.post(service["url"] + "/score", json=payload, timeout=30).json()
+    body = httpx.post(service["url"] + "/score", json={**payload, "with_heads": True}, timeout=30).json()
 
     assert list(body["heads"]) == list(predictor.heads)
     probabilities = np.array([body["heads"][h] for h in predictor.heads]).T
