@@ -35,6 +35,7 @@ class ServiceGroup:
                     "AGORA_MODERATION_PORT": str(self.settings.moderation_port),
                     "AGORA_SUGGEST_PORT": str(self.settings.suggest_port),
                     "AGORA_RETRIEVAL_PORT": str(self.settings.retrieval_port), "HF_HUB_OFFLINE": "1"})
+        env.setdefault("BENTOML_DO_NOT_TRACK", "true")   # no usage reports (nor their thread) from our services
         return env
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:

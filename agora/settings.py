@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".agora"))
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # API processes (uvicorn workers). More than one needs AGORA_REDIS_URL: each viewer's ranked
+    # list must be shared, or a later page asked of another process would find none.
+    api_workers: int = Field(default=1, ge=1)
     serving_host: str = "127.0.0.1"
     serving_port: int = 3000
     database_url: str | None = None

@@ -10,6 +10,9 @@ default 100,000 with ≥500k posts; 5,000 with ``--quick``), driven by wrk (``be
 2. **Load** — the API with the cache on: each viewer session reads a first page and scrolls
    ``BENCH_FEED_PAGES - 1`` more (``max_id`` from the Link header), as a client does; the cache's
    hit rate comes from ``agora_feed_cache_total``.
+3. **Scaled-out load** — the same load run with ``BENCH_FEED_SCALED_WORKERS`` (default 2) API
+   workers whose ranked-page and fan-out caches are in Redis (``BENCH_FEED_REDIS_URL``), as
+   ``docs/scaling.md`` says to deploy past one core; skipped (and said) without a Redis.
 
 Both phases run ranked and chronological with the same viewers (active accounts, 100–500
 follows), tokens and concurrency. The targets (ranked p95 under load ≤ 100 ms on 2 cores; goal
@@ -45,6 +48,10 @@ RANKER_USERS = int(os.environ.get("BENCH_FEED_RANKER_USERS", str(USERS)))
 TARGETS = {"ranked_p95_under_load_ms": 100, "goal_ranked_p95_under_load_ms": 50,
            "goal_ranked_over_chronological_p95": 2.0}
 #: Stage groups of a cold request, from the pipeline's stage labels.
+#: The scaled-out load run: this many API workers sharing their caches through Redis (0: skip it).
+SCALED_WORKERS = int(os.environ.get("BENCH_FEED_SCALED_WORKERS", "2"))
+SCALED_REDIS_URL = os.environ.get("BENCH_FEED_REDIS_URL", "redis://127.0.0.1:6379/0")
+SCALED_OUT_VARS = ("AGORA_API_WORKERS", "AGORA_REDIS_URL", "AGORA_REDIS_KEY_PREFIX")
 STAGE_GROUPS = {"candidates": ("source:",), "filters": ("filter:",), "hydration_and_scoring": ("scorer",),
                 "heuristics": ("heuristic:",), "selection": ("selector", "why")}
 
@@ -186,13 +193,22 @@ class FeedServices:
         self.ranker.start_ranker()
         self._ready(self.ranker, 300)
 
-    def start_api(self, cache_seconds: int) -> None:
+    def start_api(self, cache_seconds: int, scaled_out: dict[str, str] | None = None) -> None:
+        """``scaled_out``: the API's extra environment (``AGORA_API_WORKERS``, ``AGORA_REDIS_URL``),
+        set for the API only."""
         from agora.processes import ServiceGroup
 
         self.stop_api()
         os.environ["AGORA_FEED_CACHE_SECONDS"] = str(cache_seconds)
-        self.api = ServiceGroup(self.settings)
-        self.api.start_api()
+        for name in SCALED_OUT_VARS:
+            os.environ.pop(name, None)
+        os.environ.update(scaled_out or {})
+        try:
+            self.api = ServiceGroup(self.settings)
+            self.api.start_api()
+        finally:
+            for name in SCALED_OUT_VARS:
+                os.environ.pop(name, None)
         self._ready(self.api, 180)
 
     @staticmethod
@@ -220,11 +236,12 @@ def _warm_up(base_url: str, tokens: list[str]) -> None:
                       headers={"Authorization": f"Bearer {token}"}, timeout=120)
 
 
-def phase(services: FeedServices, tokens_file: Path, *, cache_seconds: int, pages: int) -> dict:
+def phase(services: FeedServices, tokens_file: Path, *, cache_seconds: int, pages: int,
+          scaled_out: dict[str, str] | None = None) -> dict:
     """Chronological then ranked with the same viewers and concurrency, with the metrics of each
     (and, on the cold path, a few ranked requests one at a time before them)."""
     settings = services.settings
-    services.start_api(cache_seconds)
+    services.start_api(cache_seconds, scaled_out)
     api_metrics, ranker_metrics = f"{settings.api_url}/metrics", f"{settings.serving_url}/metrics"
     tokens = tokens_file.read_text().split()
     _warm_up(settings.api_url, tokens[:1])
@@ -243,6 +260,33 @@ def phase(services: FeedServices, tokens_file: Path, *, cache_seconds: int, page
     out["ratio_p95_ranked_over_chronological"] = round(ranked_p95 / chronological_p95, 2) \
         if ranked_p95 and chronological_p95 else None
     return out
+
+
+def _scaled_out_phase(services: FeedServices, tokens_file: Path) -> dict | None:
+    """The load run again with ``SCALED_WORKERS`` API processes and the ranked-page cache (and
+    the fan-out cache) in Redis, under a key prefix of this run's own; None without a Redis."""
+    import uuid
+
+    import redis
+
+    if SCALED_WORKERS < 2:
+        return None
+    try:
+        redis.Redis.from_url(SCALED_REDIS_URL).ping()
+    except redis.RedisError as exc:
+        print(f"  no Redis at {SCALED_REDIS_URL} ({exc}): the scaled-out run is skipped", file=sys.stderr)
+        return None
+    prefix = f"agora-bench-{uuid.uuid4().hex[:8]}:"
+    try:
+        figures = phase(services, tokens_file, cache_seconds=180, pages=PAGES, scaled_out={
+            "AGORA_API_WORKERS": str(SCALED_WORKERS), "AGORA_REDIS_URL": SCALED_REDIS_URL,
+            "AGORA_REDIS_KEY_PREFIX": prefix})
+    finally:
+        client = redis.Redis.from_url(SCALED_REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    return {"api_workers": SCALED_WORKERS, "redis": SCALED_REDIS_URL, **figures}
 
 
 def sequential_ranked(settings, tokens: list[str]) -> dict:
@@ -295,11 +339,13 @@ def main() -> None:
         services.start_ranker()
         cold = phase(services, tokens_file, cache_seconds=0, pages=1)
         load = phase(services, tokens_file, cache_seconds=180, pages=PAGES)
+        scaled = _scaled_out_phase(services, tokens_file)
     finally:
         services.stop()
     scored = int(cold["sequential_ranked"]["candidates_scored_mean"] or 500)
     scoring_split = split_scoring(settings, ranker_settings or settings, list(viewers)[:10], scored)
     ranked_p95 = load["ranked"]["p95_ms"] if load["ranked"]["n"] else None
+    scaled_p95 = scaled["ranked"]["p95_ms"] if scaled and scaled["ranked"]["n"] else None
     stages = cold["sequential_ranked"]["stage_groups_ms_per_run"]
     save_result("feed", {
         "description": (f"Home timeline under load (wrk, {CONCURRENCY} connections, {SECONDS} s per run) on a "
@@ -320,14 +366,19 @@ def main() -> None:
                             and ranked_p95 <= TARGETS["goal_ranked_p95_under_load_ms"]
                             and load["ratio_p95_ranked_over_chronological"]
                             <= TARGETS["goal_ranked_over_chronological_p95"],
+                            "scaled_out_ranked_p95_under_load_ms": scaled_p95,
+                            "scaled_out_meets_target": scaled_p95 is not None
+                            and scaled_p95 <= TARGETS["ranked_p95_under_load_ms"],
                             "cold_sequential_ranked_p50_ms": cold["sequential_ranked"]["p50_ms"],
                             "slowest_cold_stage": max(stages, key=stages.get) if stages else None},
-        "cold": cold, "load": load,
+        "cold": cold, "load": load, "scaled_out_load": scaled,
         "scoring_split": {"description": "the ranker call of a cold request, in-process as the service runs it, "
                                          "on each viewer's newest in-network candidates", **scoring_split},
     })
     print(f"load: ranked p95 {ranked_p95} ms vs chronological {load['chronological']['p95_ms']} ms; "
-          f"cold ranked, one at a time: p50 {cold['sequential_ranked']['p50_ms']} ms, stages {stages}", file=sys.stderr)
+          f"cold ranked, one at a time: p50 {cold['sequential_ranked']['p50_ms']} ms, stages {stages}; "
+          f"scaled out ({SCALED_WORKERS} API workers + Redis): ranked p95 {scaled_p95} ms vs chronological "
+          f"{scaled['chronological']['p95_ms'] if scaled else None} ms", file=sys.stderr)
 
 
 if __name__ == "__main__":

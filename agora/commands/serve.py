@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 
 from agora.processes import ServiceGroup
@@ -60,12 +62,27 @@ def has_moderation_champion() -> bool:
 
 
 def serve_api(settings) -> int:
+    """One process by default; ``AGORA_API_WORKERS=N`` runs N uvicorn workers, each building the
+    app from the same environment (``create_app`` as factory), sharing the caches through Redis."""
     import uvicorn
 
     from platform_api.main import configure_logging, create_app
 
     configure_logging()
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+    if settings.api_workers == 1:
+        uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+        return 0
+    if not settings.redis_url:
+        print(f"AGORA_API_WORKERS={settings.api_workers} needs AGORA_REDIS_URL: the workers share each viewer's "
+              "ranked list through Redis (with one process per worker a later page would find no list)",
+              file=sys.stderr)
+        return 2
+    metrics_dir = settings.home / "prometheus-multiproc"     # prometheus_client's multiprocess mode:
+    shutil.rmtree(metrics_dir, ignore_errors=True)           # /metrics sums every worker's files
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    uvicorn.run("platform_api.main:create_app", factory=True, workers=settings.api_workers,
+                host=settings.api_host, port=settings.api_port, log_level="warning")
     return 0
 
 

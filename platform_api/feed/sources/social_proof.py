@@ -57,8 +57,8 @@ class SocialProofSource:
         start = np.cumsum(total) - total
         first_liker = likers[by_status[start]]
         second_liker = np.where(total > 1, likers[by_status[np.minimum(start + 1, len(rows) - 1)]], -1)
-        names = {a.id: a.username for a in accounts.many(
-            query.session, account_ids=set(first_liker[top].tolist()) | set(second_liker[top].tolist())).values()}
+        names = accounts.usernames(query.session,
+                                   account_ids=set(first_liker[top].tolist()) | set(second_liker[top].tolist()))
         contexts = [liked_by_phrase([names[u] for u in pair if u in names], n) for pair, n in
                     zip(zip(first_liker[top].tolist(), second_liker[top].tolist()), total[top].tolist())]
         return candidate_frame(list(zip(unique[top].tolist(), authors[first[top]].tolist(),

@@ -1,0 +1,72 @@
+"""``AGORA_API_WORKERS``: several API processes behind one port (uvicorn workers), sharing their
+caches through the real Redis (127.0.0.1:6379, a throwaway key prefix), with one ``/metrics``
+that sums every worker's samples (prometheus_client's multiprocess mode)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+import psutil
+import pytest
+import redis
+
+from agora.processes import free_port
+from api_people import sign_up
+from conftest import REPO_ROOT, wait_for
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _env(**extra) -> dict:
+    env = {**os.environ, "AGORA_API_PORT": str(free_port()), "AGORA_SERVING_PORT": str(free_port()),
+           "AGORA_MODERATION_PORT": str(free_port()), "AGORA_RETRIEVAL_PORT": str(free_port()),
+           "AGORA_RATE_LIMIT_REQUESTS": "100000", **extra}
+    return env
+
+
+def test_several_workers_without_redis_are_refused_with_a_reason(agora_home):
+    done = subprocess.run([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT,
+                          env=_env(AGORA_API_WORKERS="2"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "AGORA_API_WORKERS=2 needs AGORA_REDIS_URL" in done.stderr
+
+
+def test_two_workers_serve_one_port_and_metrics_count_both(agora_home):
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    prefix = f"agora-test-{uuid.uuid4().hex[:8]}:"
+    env = _env(AGORA_API_WORKERS="2", AGORA_REDIS_URL=REDIS_URL, AGORA_REDIS_KEY_PREFIX=prefix)
+    log = open(agora_home.parent / "api-workers.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{env['AGORA_API_PORT']}"
+    try:
+        wait_for(f"{base}/health", 90, server)
+        workers = [p for p in psutil.Process(server.pid).children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+        with httpx.Client(base_url=base, timeout=30) as http:
+            _, headers = sign_up(http, "ana")
+            posted = http.post("/api/v1/statuses", headers=headers, data={"status": "hello from a worker"})
+            assert posted.status_code == 200, posted.text
+        rankings = 30   # no ranker runs: every request ranks (a fallback, never cached)
+        for _ in range(rankings):   # a new connection each: any worker may take it
+            page = httpx.get(f"{base}/api/v1/timelines/home", headers=headers, params={"order": "ranked"}, timeout=30)
+            assert page.status_code == 200 and [s["id"] for s in page.json()] == [posted.json()["id"]]
+        metrics = httpx.get(f"{base}/metrics", timeout=30).text
+    finally:
+        server.terminate()
+        server.wait(20)
+        log.close()
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    assert len(workers) == 2
+    counted = [float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith('agora_feed_requests_total{ranking="fallback"}')]
+    assert counted == [rankings]    # one series: both workers' samples, summed
