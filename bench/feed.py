@@ -354,7 +354,9 @@ def main() -> None:
                         f"the same run, same viewers. The retrieval service is not started: the embedding source "
                         f"fails fast and the feed runs on its other sources."
                         + ("" if own_chain else f" The ranker and its Feast store come from the chain of a "
-                           f"{RANKER_USERS:,}-account world (this world's own features were not computed), so "
+                           f"{RANKER_USERS:,}-account world (this world's own features are not in Feast: "
+                           f"materializing them in Feast's local offline store ran out of memory, docs/scaling.md "
+                           f"§3), so "
                            f"this world's entities hydrate as unknown (zeros): the cost is real, the ranking not.")),
         "load_tool": subprocess.run([wrk_binary(), "-v"], capture_output=True, text=True).stdout.split("\n")[0]
         .strip(), "concurrency": CONCURRENCY, "seconds_per_run": SECONDS, "viewers": VIEWERS,
