@@ -2,35 +2,47 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pandas as pd
+import structlog
 from sqlalchemy import func, select
 
+from platform_api.db import session_scope
 from platform_api.feed import features as F
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
 from platform_api.ids import id_floor, utcnow
 from platform_api.tables import Favourite, Status, StatusTag, Tag
 
+log = structlog.get_logger("agora.feed")
+
 
 class PopularInTopicsSource:
     """Recent public posts with the most likes, in the hashtags the viewer likes and posts.
 
     A hashtag's top posts are the same for every viewer, and ranking them means sorting every
-    recent post of the tag (tens of thousands on a big instance): each tag's list is kept for
-    ``ttl_seconds`` and shared by the requests of that time. Deleted, limited or hidden posts
-    in a kept list are dropped by the feed's visibility filter and again when the page is served."""
+    recent post of the tag (thousands on a big instance, ~40 ms): each tag's list is kept and
+    shared by every request. Past ``ttl_seconds`` a kept list is still served while one
+    background thread reloads it (single-flight per tag), so after a tag's first request no
+    request waits for that sort; a list older than ``max_stale_seconds`` (reloads failing) is
+    reloaded inline. Deleted, limited or hidden posts in a kept list are dropped by the feed's
+    visibility filter and again when the page is served."""
 
     name = "popular_in_topics"
 
-    def __init__(self, cap: int = 300, days: int = 3, topics: int = 5, ttl_seconds: float = 60):
+    def __init__(self, cap: int = 300, days: int = 3, topics: int = 5, ttl_seconds: float = 60,
+                 max_stale_seconds: float = 600):
         self.cap = cap
         self.days = days
         self.topics = topics
         self.ttl = ttl_seconds
-        self._by_tag: dict[int, tuple[float, pd.DataFrame]] = {}
+        self.max_stale = max(max_stale_seconds, ttl_seconds)
+        self._by_tag: dict[int, tuple[float, pd.DataFrame]] = {}     # tag → (loaded at, list)
+        self._reloading: set[int] = set()
         self._lock = threading.Lock()
+        self._reloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="popular-topics")
 
     def viewer_topics(self, query: FeedQuery) -> dict[int, str]:
         liked = query.session.scalars(select(Favourite.status_id).where(Favourite.account_id == query.viewer.id)
@@ -49,20 +61,41 @@ class PopularInTopicsSource:
         topics = self.viewer_topics(query)
         if not topics:
             return candidate_frame([], self.name)
-        frame = pd.concat([self._top_of(query.session, tag_id) for tag_id in topics], ignore_index=True)
+        frame = pd.concat([self._top_of(query, tag_id) for tag_id in topics], ignore_index=True)
         frame = frame[frame[F.AUTHOR_ID] != query.viewer.id]
         frame = frame.sort_values(["likes", F.STATUS_ID], ascending=False, kind="stable")
         frame = frame.drop_duplicates(F.STATUS_ID).head(self.cap)
         return candidate_frame(frame.drop(columns="likes")
                                .assign(**{F.CONTEXT: "popular in #" + frame["tag_id"].map(topics)}), self.name)
 
-    def _top_of(self, session, tag_id: int) -> pd.DataFrame:
-        """The tag's most liked recent posts (a few more than the cap: the viewer's own are dropped)."""
+    def _top_of(self, query: FeedQuery, tag_id: int) -> pd.DataFrame:
+        """The tag's kept list (reloaded in the background once older than the TTL), or a fresh one."""
         now = time.monotonic()
         with self._lock:
             kept = self._by_tag.get(tag_id)
-        if kept is not None and kept[0] > now:
+            age = now - kept[0] if kept is not None else None
+            reload = age is not None and self.ttl <= age < self.max_stale and tag_id not in self._reloading
+            if reload:
+                self._reloading.add(tag_id)
+        if reload:
+            self._reloader.submit(self._reload, query.settings, tag_id)
+        if age is not None and age < self.max_stale:
             return kept[1]
+        return self._load(query.session, tag_id)
+
+    def _reload(self, settings, tag_id: int) -> None:
+        try:
+            with session_scope(settings) as session:
+                self._load(session, tag_id)
+        except Exception:  # noqa: BLE001 - the kept list serves on; past max_stale a request reloads it
+            log.exception("popular_topic_reload_failed", tag=tag_id)
+        finally:
+            with self._lock:
+                self._reloading.discard(tag_id)
+
+    def _load(self, session, tag_id: int) -> pd.DataFrame:
+        """The tag's most liked recent posts (a few more than the cap: the viewer's own are dropped)."""
+        loaded_at = time.monotonic()
         since = utcnow() - timedelta(days=self.days)
         rows = session.execute(
             select(Status.id, Status.account_id, Status.created_at, StatusTag.tag_id, Status.favourites_count)
@@ -73,5 +106,5 @@ class PopularInTopicsSource:
             .order_by(Status.favourites_count.desc(), Status.id.desc()).limit(self.cap + 50)).all()
         frame = pd.DataFrame(rows, columns=[F.STATUS_ID, F.AUTHOR_ID, F.CREATED_AT, "tag_id", "likes"])
         with self._lock:
-            self._by_tag[tag_id] = (now + self.ttl, frame)
+            self._by_tag[tag_id] = (loaded_at, frame)
         return frame

@@ -98,3 +98,30 @@ def test_feedback_fatigue_downranks_a_hidden_author(settings, people):
         out = FeedbackFatigueRescorer(days=14, floor=0.2).rescore(FeedQuery(session, settings, viewer, time.time()),
                                                                   frame)
     assert out[F.SCORE].round(3).tolist() == [0.16, 0.5]
+
+
+def test_a_popular_topic_list_past_its_ttl_serves_at_once_and_reloads_in_the_background(settings, people):
+    source = PopularInTopicsSource(ttl_seconds=0.05, max_stale_seconds=60)
+
+    def popular_now() -> set[int]:
+        with session_scope(settings) as session:
+            return set(source.fetch(FeedQuery(session, settings, session.merge(people["viewer"]), time.time()))
+                       [F.STATUS_ID])
+
+    with session_scope(settings) as session:
+        viewer, cy = session.merge(people["viewer"]), session.merge(people["cy"])
+        first = PostStatus(session, settings)(cy, StatusCreate(status="Granite all day #climbing"))
+        session.flush()
+        FavouriteStatus(session)(viewer, first)
+        first_id = first.id
+    assert popular_now() == {first_id}
+    with session_scope(settings) as session:
+        later = PostStatus(session, settings)(session.merge(people["dee"]), StatusCreate(status="Slab day #climbing"))
+        session.flush()
+        later_id = later.id
+    time.sleep(0.1)                                   # the kept list is past its TTL now
+    assert popular_now() == {first_id}                # served as kept; a reload is under way
+    deadline = time.time() + 10
+    while (served := popular_now()) != {first_id, later_id}:   # the reloaded list, once it lands
+        assert served == {first_id} and time.time() < deadline, served
+        time.sleep(0.02)
