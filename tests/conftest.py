@@ -77,22 +77,28 @@ def wait_for(url: str, timeout: float = 60, process: subprocess.Popen | None = N
 
 
 @contextmanager
-def api_server(home: Path, env: dict) -> Iterator[str]:
-    """``agora serve api`` as a real subprocess with ``env``; yields its base URL, stops it after."""
+def api_process(home: Path, env: dict, timeout: float = 60) -> Iterator[subprocess.Popen]:
+    """``agora serve api`` as a real subprocess with ``env``, once it answers; stopped after."""
     log = open(home.parent / "api.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{env['AGORA_API_PORT']}"
     try:
-        wait_for(f"{base}/health", 60, process)
-        yield base
+        wait_for(f"http://127.0.0.1:{env['AGORA_API_PORT']}/health", timeout, process)
+        yield process
     finally:
         process.terminate()
         try:
-            process.wait(10)
+            process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def api_server(home: Path, env: dict) -> Iterator[str]:
+    """``agora serve api`` as a real subprocess with ``env``; yields its base URL, stops it after."""
+    with api_process(home, env):
+        yield f"http://127.0.0.1:{env['AGORA_API_PORT']}"
 
 
 @contextmanager

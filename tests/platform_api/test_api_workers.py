@@ -16,7 +16,7 @@ import redis
 
 from agora.processes import free_port
 from api_people import sign_up
-from conftest import REPO_ROOT, wait_for
+from conftest import REPO_ROOT, api_process
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -43,26 +43,22 @@ def test_two_workers_serve_one_port_and_metrics_count_both(agora_home):
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     prefix = f"agora-test-{uuid.uuid4().hex[:8]}:"
     env = _env(AGORA_API_WORKERS="2", AGORA_REDIS_URL=REDIS_URL, AGORA_REDIS_KEY_PREFIX=prefix)
-    log = open(agora_home.parent / "api-workers.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "agora.cli", "serve", "api"], cwd=REPO_ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{env['AGORA_API_PORT']}"
     try:
-        wait_for(f"{base}/health", 90, server)
-        workers = [p for p in psutil.Process(server.pid).children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
-        with httpx.Client(base_url=base, timeout=30) as http:
-            _, headers = sign_up(http, "ana")
-            posted = http.post("/api/v1/statuses", headers=headers, data={"status": "hello from a worker"})
-            assert posted.status_code == 200, posted.text
-        rankings = 30   # no ranker runs: every request ranks (a fallback, never cached)
-        for _ in range(rankings):   # a new connection each: any worker may take it
-            page = httpx.get(f"{base}/api/v1/timelines/home", headers=headers, params={"order": "ranked"}, timeout=30)
-            assert page.status_code == 200 and [s["id"] for s in page.json()] == [posted.json()["id"]]
-        metrics = httpx.get(f"{base}/metrics", timeout=30).text
+        with api_process(agora_home, env, timeout=90) as server:
+            workers = [p for p in psutil.Process(server.pid).children(recursive=True)
+                       if "spawn_main" in " ".join(p.cmdline())]
+            with httpx.Client(base_url=base, timeout=30) as http:
+                _, headers = sign_up(http, "ana")
+                posted = http.post("/api/v1/statuses", headers=headers, data={"status": "hello from a worker"})
+                assert posted.status_code == 200, posted.text
+            rankings = 30   # no ranker runs: every request ranks (a fallback, never cached)
+            for _ in range(rankings):   # a new connection each: any worker may take it
+                page = httpx.get(f"{base}/api/v1/timelines/home", headers=headers, params={"order": "ranked"},
+                                 timeout=30)
+                assert page.status_code == 200 and [s["id"] for s in page.json()] == [posted.json()["id"]]
+            metrics = httpx.get(f"{base}/metrics", timeout=30).text
     finally:
-        server.terminate()
-        server.wait(20)
-        log.close()
         keys = list(client.scan_iter(f"{prefix}*"))
         if keys:
             client.delete(*keys)
