@@ -170,7 +170,18 @@ def feed_tables(result: dict) -> list[str]:
              f"| candidates scored per ranking (cold / load) | {_fmt(cold_feed.get('candidates_scored_mean'))} / "
              f"{_fmt(cached.get('candidates_scored_mean'))} | |",
              f"| ranker service time per /score call (cold) | {_fmt(cold_feed.get('ranker_service_ms_per_call'))} ms"
-             f" | |", ""]
+             f" | |"]
+    scaled = result.get("scaled_out_load") or {}
+    if scaled.get("ranked"):
+        lines += [f"| scaled out ({scaled.get('api_workers')} API workers + Redis): ranked p95 under load | "
+                  f"{_measured(against.get('scaled_out_ranked_p95_under_load_ms'), ' ms')} | "
+                  f"≤ {targets.get('ranked_p95_under_load_ms')} ms — "
+                  f"{'met' if against.get('scaled_out_meets_target') else 'NOT met'} |",
+                  f"| scaled out: ranked / chronological p95, cache hit rate | "
+                  f"{_measured(scaled.get('ratio_p95_ranked_over_chronological'), '×')}, "
+                  f"{_fmt(scaled.get('ranked_feed', {}).get('cache_hit_rate'))} | "
+                  f"goal ≤ {targets.get('goal_ranked_over_chronological_p95')}× |"]
+    lines.append("")
     stages = cold_feed.get("stage_ms_per_run", {})
     if stages:
         lines += [f"Cold ranked request (one at a time: p50 {_fmt(cold_feed.get('p50_ms'))} ms whole request), "
