@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         return self.home / "index"
 
     @property
+    def metrics_multiprocess_dir(self) -> Path:
+        """Where several API workers keep their Prometheus samples (prometheus_client's
+        multiprocess mode), for ``/metrics`` to sum them."""
+        return self.home / "prometheus-multiproc"
+
+    @property
     def retrieval_url(self) -> str:
         return f"http://{self.retrieval_host}:{self.retrieval_port}"
 

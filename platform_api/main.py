@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import asynccontextmanager
 
 import structlog
@@ -84,10 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
-        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Not keyed on PROMETHEUS_MULTIPROC_DIR: importing feast.metrics sets it in any process.
+        if settings.api_workers == 1:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
         registry = CollectorRegistry()           # several API workers: every worker's samples, summed
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry, path=str(settings.metrics_multiprocess_dir))
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", include_in_schema=False)
@@ -99,3 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return RedirectResponse("/web/")
 
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of several uvicorn workers (``AGORA_API_WORKERS``): each worker is a new
+    process, so it configures its own structured logging before building the app."""
+    configure_logging()
+    return create_app()

@@ -63,7 +63,7 @@ def has_moderation_champion() -> bool:
 
 def serve_api(settings) -> int:
     """One process by default; ``AGORA_API_WORKERS=N`` runs N uvicorn workers, each building the
-    app from the same environment (``create_app`` as factory), sharing the caches through Redis."""
+    app from the same environment (``create_worker_app`` as factory), sharing the caches through Redis."""
     import uvicorn
 
     from platform_api.main import configure_logging, create_app
@@ -77,11 +77,11 @@ def serve_api(settings) -> int:
               "ranked list through Redis (with one process per worker a later page would find no list)",
               file=sys.stderr)
         return 2
-    metrics_dir = settings.home / "prometheus-multiproc"     # prometheus_client's multiprocess mode:
-    shutil.rmtree(metrics_dir, ignore_errors=True)           # /metrics sums every worker's files
-    metrics_dir.mkdir(parents=True)
+    metrics_dir = settings.metrics_multiprocess_dir      # read by each worker's prometheus_client at
+    shutil.rmtree(metrics_dir, ignore_errors=True)       # import: samples go to files there, and
+    metrics_dir.mkdir(parents=True)                      # /metrics sums them
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    uvicorn.run("platform_api.main:create_app", factory=True, workers=settings.api_workers,
+    uvicorn.run("platform_api.main:create_worker_app", factory=True, workers=settings.api_workers,
                 host=settings.api_host, port=settings.api_port, log_level="warning")
     return 0
 

@@ -27,6 +27,7 @@ from feast.infra.online_stores.helpers import get_online_store_from_config
 
 from features.on_demand import TRANSFORMS, padded
 
+
 def numeric_columns(response, names: Sequence[str]) -> dict[str, np.ndarray]:
     """Feast's online response as one float array per named feature.
 
@@ -52,6 +53,7 @@ def _scalar(value) -> float:
 
 
 def _listed(value):
+    """A stored list feature's values; None when it is absent or unset."""
     kind = None if value is None else value.WhichOneof("val")
     return None if kind in (None, "null_val") else getattr(value, kind).val
 
@@ -343,9 +345,13 @@ class FeatureHydrator:
     def _read(self, read: _Read) -> None:
         """One batched ``online_read`` per view of ``read`` for its unique entity keys, decoded
         into ``read.values`` (a feature the store lacks for a key reads as NaN)."""
+        entity_keys: dict[tuple[str, ...], list] = {}     # views of one entity key share its protos
         for view in read.views:
-            rows = self.online_store.online_read(self.store.config, self._feature_views[view.name],
-                                                 _entity_keys(view.join_keys, read.keys), view.features)
+            keys = entity_keys.get(view.join_keys)
+            if keys is None:
+                keys = entity_keys[view.join_keys] = _entity_keys(view.join_keys, read.keys)
+            rows = self.online_store.online_read(self.store.config, self._feature_views[view.name], keys,
+                                                 view.features)
             found = [features or {} for _, features in rows]
             values = read.values[view.name] = {}
             for name in view.scalars:

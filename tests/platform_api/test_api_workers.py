@@ -35,6 +35,19 @@ def test_several_workers_without_redis_are_refused_with_a_reason(agora_home):
     assert "AGORA_API_WORKERS=2 needs AGORA_REDIS_URL" in done.stderr
 
 
+def test_one_process_serves_its_own_metrics_even_once_feast_set_the_multiprocess_dir(agora_home):
+    from fastapi.testclient import TestClient
+
+    from agora.settings import get_settings
+    from platform_api.main import create_app
+
+    import feast.metrics  # noqa: F401 - importing it sets PROMETHEUS_MULTIPROC_DIR in this process
+    assert os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    with TestClient(create_app(get_settings())) as client:
+        assert client.get("/api/v1/trends/tags").status_code == 200
+        assert "agora_trends_requests_total{" in client.get("/metrics").text
+
+
 def test_two_workers_serve_one_port_and_metrics_count_both(agora_home):
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
