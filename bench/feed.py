@@ -376,8 +376,9 @@ def main() -> None:
                             "cold_sequential_ranked_p50_ms": cold["sequential_ranked"]["p50_ms"],
                             "slowest_cold_stage": max(stages, key=stages.get) if stages else None},
         "cold": cold, "load": load, "scaled_out_load": scaled,
-        "scoring_split": {"description": "the ranker call of a cold request, in-process as the service runs it, "
-                                         "on each viewer's newest in-network candidates", **scoring_split},
+        "scoring_split": {"description": "the ranker call of a cold request, in-process as the service runs it "
+                                         "(one hot-row hydrator for every viewer: a viewer's first call, then its "
+                                         "repeats), on each viewer's newest in-network candidates", **scoring_split},
     })
     print(f"load: ranked p95 {ranked_p95} ms vs chronological {load['chronological']['p95_ms']} ms; "
           f"cold ranked, one at a time: p50 {cold['sequential_ranked']['p50_ms']} ms, stages {stages}; "
