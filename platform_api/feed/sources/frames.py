@@ -21,14 +21,19 @@ def candidate_frame(rows, source: str) -> pd.DataFrame:
     if not len(rows):
         return pd.DataFrame(columns=list(F.CANDIDATE_COLUMNS))
     if isinstance(rows, pd.DataFrame):
-        status_ids, author_ids, created, context = (rows[c] for c in (F.STATUS_ID, F.AUTHOR_ID, F.CREATED_AT,
-                                                                       F.CONTEXT))
-        created = (created.dt.tz_localize(UTC) if created.dt.tz is None else created).astype("int64") / 1e9 \
-            if pd.api.types.is_datetime64_any_dtype(created) else created.tolist()
+        status_ids, author_ids, context = rows[F.STATUS_ID], rows[F.AUTHOR_ID], rows[F.CONTEXT]
+        seconds = _column_epoch_seconds(rows[F.CREATED_AT])
     else:
         status_ids, author_ids, created, context = zip(*rows)
+        seconds = epoch_seconds(created)
     return pd.DataFrame({F.STATUS_ID: np.asarray(status_ids, dtype=np.int64),
                          F.AUTHOR_ID: np.asarray(author_ids, dtype=np.int64),
-                         F.CREATED_AT: created.to_numpy(np.float64) if isinstance(created, pd.Series)
-                         else epoch_seconds(created), F.SOURCE: source,
-                         F.CONTEXT: np.asarray(context, dtype=object)})
+                         F.CREATED_AT: seconds, F.SOURCE: source, F.CONTEXT: np.asarray(context, dtype=object)})
+
+
+def _column_epoch_seconds(created: pd.Series) -> np.ndarray:
+    """A frame's created_at column (datetime64, naive = UTC, or datetime objects) → epoch seconds."""
+    if not pd.api.types.is_datetime64_any_dtype(created):
+        return epoch_seconds(created.tolist())
+    aware = created.dt.tz_localize(UTC) if created.dt.tz is None else created
+    return aware.astype("int64").to_numpy(np.float64) / 1e9
