@@ -28,24 +28,6 @@ from feast.infra.online_stores.helpers import get_online_store_from_config
 from features.on_demand import TRANSFORMS, padded
 
 
-def numeric_columns(response, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Feast's online response as one float array per named feature.
-
-    Reads the protobuf directly: ``OnlineResponse.to_dict()`` sends every value through a
-    generic type switch, which at 1,000 candidates × 31 features costs more than the model.
-    An unset value (an entity the online store does not know) reads as 0.0, which is what the
-    ranker's preprocessing turns a missing value into anyway."""
-    proto = response.proto
-    index = {name: i for i, name in enumerate(proto.metadata.feature_names.val)}
-    columns = {}
-    for name in names:
-        values = proto.results[index[name]].values
-        kind = next((k for k in (v.WhichOneof("val") for v in values) if k not in (None, "null_val")), None)
-        columns[name] = (np.zeros(len(values)) if kind is None else
-                         np.fromiter((getattr(v, kind) for v in values), dtype=np.float64, count=len(values)))
-    return columns
-
-
 def _scalar(value) -> float:
     """A stored feature's ``ValueProto`` as a float; NaN when it is absent or unset."""
     kind = None if value is None else value.WhichOneof("val")

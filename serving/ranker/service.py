@@ -24,8 +24,7 @@ import numpy as np
 import structlog
 from bentoml.exceptions import InvalidArgument
 
-# numeric_columns is the proto decoder's old home; it is importable from here still.
-from serving.ranker.hydration import FeatureHydrator, HydrationStats, numeric_columns  # noqa: F401
+from serving.ranker.hydration import FeatureHydrator, HydrationStats
 
 log = structlog.get_logger("agora.ranker")
 

@@ -87,24 +87,6 @@ def candidates(chain):
             "ages_seconds": [3_600.0 * (i % 48) for i in range(len(posts))]}
 
 
-def test_proto_decoding_matches_feasts_to_dict(chain, candidates):
-    from features.store import feature_store
-    from serving.ranker.service import numeric_columns
-
-    store = feature_store(chain.settings)
-    predictor, _ = load_registered(chain.settings)
-    status_ids = candidates["status_ids"][:200] + [987_654_321]  # the last one is unknown: nulls
-    rows = {"viewer_id": [ml_chain.ACCOUNTS[5]] * len(status_ids), "status_id": status_ids,
-            "author_id": candidates["author_ids"][:200] + [876_543_210], "age_seconds": [90.0] * len(status_ids)}
-    response = store.get_online_features(features=store.get_feature_service(predictor.feature_service),
-                                         entity_rows=rows)
-    fast, slow = numeric_columns(response, predictor.feature_names), response.to_dict()
-    assert slow["post_impressions"][-1] is None
-    for name in predictor.feature_names:
-        assert fast[name].tolist() == pytest.approx([0.0 if v is None else v for v in slow[name]]), name
-    assert predictor.predict(fast) == pytest.approx(predictor.predict(slow))
-
-
 def test_healthz_and_readyz_are_bentomls_own(service):
     for path in ("/healthz", "/readyz", "/livez"):
         assert httpx.get(service["url"] + path, timeout=5).status_code == 200
