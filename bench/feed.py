@@ -273,8 +273,9 @@ def _scaled_out_phase(services: FeedServices, tokens_file: Path) -> dict | None:
 
     if SCALED_WORKERS < 2:
         return None
+    client = redis.Redis.from_url(SCALED_REDIS_URL)
     try:
-        redis.Redis.from_url(SCALED_REDIS_URL).ping()
+        client.ping()
     except redis.RedisError as exc:
         print(f"  no Redis at {SCALED_REDIS_URL} ({exc}): the scaled-out run is skipped", file=sys.stderr)
         return None
@@ -284,7 +285,6 @@ def _scaled_out_phase(services: FeedServices, tokens_file: Path) -> dict | None:
             "AGORA_API_WORKERS": str(SCALED_WORKERS), "AGORA_REDIS_URL": SCALED_REDIS_URL,
             "AGORA_REDIS_KEY_PREFIX": prefix})
     finally:
-        client = redis.Redis.from_url(SCALED_REDIS_URL)
         keys = list(client.scan_iter(f"{prefix}*"))
         if keys:
             client.delete(*keys)
