@@ -45,7 +45,8 @@ def configure_logging() -> None:
 @asynccontextmanager
 async def _background_workers(app):
     """While the app serves: posts accepted unmoderated get classified, and fan-outs a crash
-    left pending get replayed."""
+    left pending get replayed. At start the feed's shared lists begin loading (background)."""
+    app.state.feed_pipeline.warm(app.state.settings)
     async with pending_moderation_lifespan(app), distribution_sweeper_lifespan(app):
         yield
 

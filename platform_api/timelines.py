@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy import select
@@ -62,10 +61,11 @@ class HomeTimeline:
         self.session = session
         self.settings = settings
 
-    def candidates(self, viewer: Account, *, max_id: int | None = None, limit: int = 500,
-                   followees: dict[int, int] | None = None) -> list[tuple[int, int, datetime]]:
-        """(status id, author id, created_at) of the newest entries, newest first; ``followees``
-        (followee → followers count) when the caller has read them already."""
+    def candidate_rows(self, viewer: Account, *, max_id: int | None = None, limit: int = 500,
+                       followees: dict[int, int] | None = None) -> list[tuple]:
+        """The newest live entries as ``statuses.visibility_rows`` (id, author id, …, created_at
+        last), newest first; ``followees`` (followee → followers count) when the caller has read
+        them already."""
         if followees is None:
             followees = relationships.followees_reach(self.session, account_id=viewer.id)
         store = home_feed_store(self.session, self.settings)
@@ -79,14 +79,14 @@ class HomeTimeline:
         return self._from_followed(ids, [*followees, viewer.id])
 
     def candidate_ids(self, viewer: Account, *, max_id: int | None = None, limit: int = 500) -> list[int]:
-        return [status_id for status_id, _, _ in self.candidates(viewer, max_id=max_id, limit=limit)]
+        return [row[0] for row in self.candidate_rows(viewer, max_id=max_id, limit=limit)]
 
-    def _from_followed(self, ids: list[int], authors: list[int]) -> list[tuple[int, int, datetime]]:
+    def _from_followed(self, ids: list[int], authors: list[int]) -> list[tuple]:
         """Entries of accounts the viewer no longer follows (a cache not yet unmerged) drop out."""
-        rows = sorted(statuses.authors_and_times(self.session, status_ids=ids), reverse=True)
+        rows = sorted(statuses.visibility_rows(self.session, status_ids=ids), reverse=True)
         if not rows:
             return []
-        followed = np.isin(np.array([author for _, author, _ in rows], dtype=np.int64), authors)
+        followed = np.isin(np.array([row[1] for row in rows], dtype=np.int64), authors)
         return [row for row, keep in zip(rows, followed) if keep]
 
     def __call__(self, viewer: Account, *, max_id=None, since_id=None, min_id=None, limit: int = 20) -> list[Status]:

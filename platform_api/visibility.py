@@ -47,13 +47,18 @@ class VisibleStatuses:
             suspended=[(a := authors.get(s.account_id)) is None or a.suspended_at is not None for s in items])
         return [s for s, k in zip(items, keep) if k]
 
-    def visible_ids(self, status_ids: Iterable[int], *, stories: bool = True) -> set[int]:
+    def visible_ids(self, status_ids: Iterable[int], *, stories: bool = True,
+                    known: dict[int, tuple] | None = None) -> set[int]:
         """The ids among ``status_ids`` the viewer may see, from a column query (no ORM rows);
-        ``stories=False`` drops stories too (the home feed shows them elsewhere)."""
-        rows = statuses.visibility_rows(self.session, status_ids=status_ids)
+        ``stories=False`` drops stories too (the home feed shows them elsewhere). ``known``: rows
+        of ``statuses.visibility_rows`` read earlier in this request, by id (not read again)."""
+        known = known or {}
+        wanted = set(status_ids)
+        rows = [known[i] for i in wanted if i in known]
+        rows += statuses.visibility_rows(self.session, status_ids=wanted - known.keys())
         if not rows:
             return set()
-        ids, author_ids, visibility, moderation, expires_at, is_story, suspended = zip(*rows)
+        ids, author_ids, visibility, moderation, expires_at, is_story, suspended, _ = zip(*rows)
         now = utcnow()
         keep = self._keep(status_ids=ids, author_ids=author_ids, visibility=visibility, moderation=moderation,
                           expired=[e is not None and e <= now for e in expires_at], suspended=suspended)

@@ -34,6 +34,10 @@ class HomeFeedPipeline:
     def __init__(self, config: FeedConfig):
         self.config = config
 
+    def warm(self, settings) -> list:
+        """Start the stages that keep state shared by every request filling it (futures)."""
+        return [stage.warm(settings) for stage in self.config.sources if hasattr(stage, "warm")]
+
     def run(self, query: FeedQuery) -> RankedFeed:
         timings: dict[str, float] = {}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import literal, select, union_all, update
 from sqlalchemy.orm import Session
@@ -25,14 +24,15 @@ def many(session: Session, *, status_ids: Iterable[int]) -> dict[int, Status]:
 
 
 def visibility_rows(session: Session, *, status_ids: Iterable[int]) -> list[tuple]:
-    """What the visibility rules read of each live status, as plain columns (no ORM objects):
-    (id, account_id, visibility, moderation_state, expires_at, is_story, author suspended)."""
+    """What the visibility rules read of each live status, and when it was posted, as plain
+    columns (no ORM objects): (id, account_id, visibility, moderation_state, expires_at, is_story,
+    author suspended, created_at)."""
     ids = list(set(status_ids))
     if not ids:
         return []
     return [tuple(r) for r in session.execute(
         select(Status.id, Status.account_id, Status.visibility, Status.moderation_state, Status.expires_at,
-               Status.is_story, Account.suspended_at.is_not(None))
+               Status.is_story, Account.suspended_at.is_not(None), Status.created_at)
         .join(Account, Account.id == Status.account_id)
         .where(Status.id.in_(ids), Status.deleted_at.is_(None)))]
 
@@ -58,15 +58,6 @@ def recent_home_ids_by_authors(session: Session, *, author_ids: Iterable[int], m
     if max_id is not None:
         query = query.where(Status.id < max_id)
     return list(session.scalars(query.order_by(Status.id.desc()).limit(limit)))
-
-
-def authors_and_times(session: Session, *, status_ids: Iterable[int]) -> list[tuple[int, int, datetime]]:
-    """(id, author id, created_at) of these statuses, as plain columns."""
-    ids = list(set(status_ids))
-    if not ids:
-        return []
-    return [tuple(r) for r in session.execute(select(Status.id, Status.account_id, Status.created_at)
-                                              .where(Status.id.in_(ids)))]
 
 
 def add_to_counter(session: Session, *, status_id: int, column: str, delta: int) -> None:

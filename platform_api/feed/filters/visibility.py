@@ -13,7 +13,7 @@ class VisibilityFilter:
     name = "visibility"
 
     def apply(self, query: FeedQuery, candidates) -> FilterResult:
-        visible = VisibleStatuses(query.session, query.viewer).visible_ids(candidates[F.STATUS_ID].tolist(),
-                                                                           stories=False)
+        visible = VisibleStatuses(query.session, query.viewer).visible_ids(
+            candidates[F.STATUS_ID].tolist(), stories=False, known=query.status_rows)
         mask = candidates[F.STATUS_ID].isin(visible)
         return FilterResult(candidates[mask], candidates[~mask])

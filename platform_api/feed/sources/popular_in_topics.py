@@ -27,8 +27,10 @@ class PopularInTopicsSource:
     shared by every request. Past ``ttl_seconds`` a kept list is still served while one
     background thread reloads it (single-flight per tag), so after a tag's first request no
     request waits for that sort; a list older than ``max_stale_seconds`` (reloads failing) is
-    reloaded inline. Deleted, limited or hidden posts in a kept list are dropped by the feed's
-    visibility filter and again when the page is served."""
+    reloaded inline. ``warm`` loads the busiest tags' lists in that thread when the API starts, so
+    the first requests after a restart do not each pay a tag's first sort. Deleted, limited or
+    hidden posts in a kept list are dropped by the feed's visibility filter and again when the
+    page is served."""
 
     name = "popular_in_topics"
 
@@ -43,6 +45,24 @@ class PopularInTopicsSource:
         self._reloading: set[int] = set()
         self._lock = threading.Lock()
         self._reloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="popular-topics")
+
+    def warm(self, settings, tags: int = 100):
+        """Load, in the background thread, the lists of the ``tags`` hashtags most used by recent
+        posts (a future: the number of lists loaded)."""
+        return self._reloader.submit(self._warm, settings, tags)
+
+    def _warm(self, settings, tags: int) -> int:
+        since = utcnow() - timedelta(days=self.days)
+        with session_scope(settings) as session:
+            busiest = session.scalars(select(StatusTag.tag_id).where(StatusTag.status_id >= id_floor(since))
+                                      .group_by(StatusTag.tag_id).order_by(func.count().desc()).limit(tags)).all()
+            for tag_id in busiest:
+                with self._lock:
+                    if tag_id in self._by_tag:   # a request loaded it first
+                        continue
+                self._load(session, tag_id)
+        log.info("popular_topics_warmed", tags=len(busiest))
+        return len(busiest)
 
     def viewer_topics(self, query: FeedQuery) -> dict[int, str]:
         liked = query.session.scalars(select(Favourite.status_id).where(Favourite.account_id == query.viewer.id)

@@ -100,6 +100,27 @@ def test_feedback_fatigue_downranks_a_hidden_author(settings, people):
     assert out[F.SCORE].round(3).tolist() == [0.16, 0.5]
 
 
+def test_warming_loads_the_busiest_tags_lists_before_any_request(settings, people):
+    source = PopularInTopicsSource(ttl_seconds=60)
+    with session_scope(settings) as session:
+        viewer, cy, dee = (session.merge(people[n]) for n in ("viewer", "cy", "dee"))
+        post = PostStatus(session, settings)
+        climbing = [post(cy, StatusCreate(status=f"Crag {i} #climbing")) for i in range(2)]
+        post(dee, StatusCreate(status="Tide pools #swimming"))
+        session.flush()
+        FavouriteStatus(session)(viewer, climbing[0])
+    assert source.warm(settings).result(timeout=30) == 2          # both tags, busiest first
+    with session_scope(settings) as session:                     # a post after the warm-up ...
+        later = PostStatus(session, settings)(session.merge(people["dee"]), StatusCreate(status="Slab #climbing"))
+        session.flush()
+        later_id = later.id
+    with session_scope(settings) as session:
+        served = set(source.fetch(FeedQuery(session, settings, session.merge(people["viewer"]), time.time()))
+                     [F.STATUS_ID])
+    assert served == {c.id for c in climbing}                    # ... is not in the list the warm-up kept
+    assert later_id not in served
+
+
 def test_a_popular_topic_list_past_its_ttl_serves_at_once_and_reloads_in_the_background(settings, people):
     source = PopularInTopicsSource(ttl_seconds=0.05, max_stale_seconds=60)
 
