@@ -53,14 +53,18 @@ class PopularInTopicsSource:
 
     def _warm(self, settings, tags: int) -> int:
         since = utcnow() - timedelta(days=self.days)
-        with session_scope(settings) as session:
-            busiest = session.scalars(select(StatusTag.tag_id).where(StatusTag.status_id >= id_floor(since))
-                                      .group_by(StatusTag.tag_id).order_by(func.count().desc()).limit(tags)).all()
-            for tag_id in busiest:
-                with self._lock:
-                    if tag_id in self._by_tag:   # a request loaded it first
-                        continue
-                self._load(session, tag_id)
+        try:
+            with session_scope(settings) as session:
+                busiest = session.scalars(select(StatusTag.tag_id).where(StatusTag.status_id >= id_floor(since))
+                                          .group_by(StatusTag.tag_id).order_by(func.count().desc()).limit(tags)).all()
+                for tag_id in busiest:
+                    with self._lock:
+                        if tag_id in self._by_tag:   # a request loaded it first
+                            continue
+                    self._load(session, tag_id)
+        except Exception:  # noqa: BLE001 - without the warm-up, each tag's first request loads its list
+            log.exception("popular_topics_warm_failed")
+            return 0
         log.info("popular_topics_warmed", tags=len(busiest))
         return len(busiest)
 
