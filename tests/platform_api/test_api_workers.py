@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import httpx
@@ -48,6 +49,26 @@ def test_one_process_serves_its_own_metrics_even_once_feast_set_the_multiprocess
         assert "agora_trends_requests_total{" in client.get("/metrics").text
 
 
+def _is_worker(process: psutil.Process) -> bool:
+    """A live uvicorn worker (spawned by multiprocessing); a child that has just exited, a zombie
+    until its parent reaps it, is none."""
+    try:
+        return "spawn_main" in " ".join(process.cmdline())
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return False
+
+
+def _live_workers(pid: int, *, expected: int, timeout: float = 30) -> list[psutil.Process]:
+    """The server's live workers, once ``expected`` are up: the first one to start answers the
+    readiness check while the others may still be starting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = [p for p in psutil.Process(pid).children(recursive=True) if _is_worker(p)]
+        if len(workers) >= expected or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.2)
+
+
 def test_two_workers_serve_one_port_and_metrics_count_both(agora_home):
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
@@ -59,8 +80,7 @@ def test_two_workers_serve_one_port_and_metrics_count_both(agora_home):
     base = f"http://127.0.0.1:{env['AGORA_API_PORT']}"
     try:
         with api_process(agora_home, env, timeout=90) as server:
-            workers = [p for p in psutil.Process(server.pid).children(recursive=True)
-                       if "spawn_main" in " ".join(p.cmdline())]
+            workers = _live_workers(server.pid, expected=2)
             with httpx.Client(base_url=base, timeout=30) as http:
                 _, headers = sign_up(http, "ana")
                 posted = http.post("/api/v1/statuses", headers=headers, data={"status": "hello from a worker"})
