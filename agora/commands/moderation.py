@@ -58,6 +58,14 @@ def register(subparsers) -> None:
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.set_defaults(handler=_evaluate)
 
+    baseline = sub.add_parser("baseline", help="The paper's logistic regression (Davidson et al. 2017), "
+                                               "trained and scored on the same split as `train`.")
+    baseline.add_argument("--data", type=Path, required=True)
+    baseline.add_argument("--split-seed", type=int, default=13)
+    baseline.add_argument("--val-fraction", type=float, default=0.15)
+    baseline.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    baseline.set_defaults(handler=_baseline)
+
     from agora.commands.spam import register_spam
 
     register_spam(sub)  # train-spam, evaluate-spam, scan-spam
@@ -147,13 +155,29 @@ def _evaluate(args: argparse.Namespace) -> int:
         from models.registry import champion_uri
 
         result = evaluate_csv(args.data, args.model or champion_uri(MODEL_NAME), batch_size=args.batch_size)
-    if args.json:
+    _print_result(result, args.json)
+    return 0
+
+
+def _print_result(result: dict, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(result))
-    else:
-        print(f"{result['model']}: weighted F1 {result['weighted_f1']:.4f}, macro F1 {result['macro_f1']:.4f} "
-              f"on {result['n']} rows")
-        for name, values in result["per_class"].items():
-            print(f"  {name:<10} P {values['precision']:.3f}  R {values['recall']:.3f}  F1 {values['f1']:.3f}")
+        return
+    print(f"{result['model']}: weighted F1 {result['weighted_f1']:.4f}, macro F1 {result['macro_f1']:.4f} "
+          f"on {result['n']} rows")
+    for name, values in result["per_class"].items():
+        print(f"  {name:<10} P {values['precision']:.3f}  R {values['recall']:.3f}  F1 {values['f1']:.3f}")
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    if not args.data.is_file():
+        print(f"error: no such file: {args.data}", file=sys.stderr)
+        return 2
+    with contextlib.redirect_stdout(sys.stderr):
+        from models.moderation.paper_baseline import evaluate_on_split
+
+        result = evaluate_on_split(args.data, args.val_fraction, args.split_seed)
+    _print_result(result, args.json)
     return 0
 
 
