@@ -10,12 +10,27 @@ import sys
 from pathlib import Path
 
 
+def _existing_file(value: str) -> Path:
+    """argparse type of every ``--data``: a missing file is a usage error (exit 2) before anything loads."""
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {path}")
+    return path
+
+
+def _split_arguments(parser: argparse.ArgumentParser) -> None:
+    """The validation split's flags, shared by ``train`` and ``baseline`` so both cut the same split.
+    The defaults are models/moderation/data.py's, not imported: that module loads pandas."""
+    parser.add_argument("--split-seed", type=int, default=13, help="seed of the stratified validation split")
+    parser.add_argument("--val-fraction", type=float, default=0.15)
+
+
 def register(subparsers) -> None:
     group = subparsers.add_parser("moderation", help="Text moderation classifier (hate / offensive / neither).")
     sub = group.add_subparsers(dest="moderation_command", required=True)
 
     train = sub.add_parser("train", help="Fine-tune MiniLM on a Davidson-format CSV; log, register, gate.")
-    train.add_argument("--data", type=Path, default=None, help="CSV in the Davidson et al. 2017 format")
+    train.add_argument("--data", type=_existing_file, default=None, help="CSV in the Davidson et al. 2017 format")
     train.add_argument("--from-decisions", action="store_true",
                        help="also (or only, without --data) train on moderators' decisions "
                             "(the CSV `agora pipeline moderation-decisions` writes)")
@@ -29,8 +44,7 @@ def register(subparsers) -> None:
     train.add_argument("--max-rows", type=int, default=None,
                        help="cap the training rows (stratified); the validation split is unchanged")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--split-seed", type=int, default=13, help="seed of the stratified validation split")
-    train.add_argument("--val-fraction", type=float, default=0.15)
+    _split_arguments(train)
     train.add_argument("--no-tune-prior", action="store_true",
                        help="plain argmax, no validation-tuned offsets (and n-gram weight 1)")
     train.add_argument("--no-soft-labels", action="store_true",
@@ -52,7 +66,7 @@ def register(subparsers) -> None:
     backfill.set_defaults(handler=_backfill)
 
     evaluate = sub.add_parser("evaluate", help="Score a Davidson-format CSV with the champion (or --model).")
-    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--data", type=_existing_file, required=True)
     evaluate.add_argument("--model", default=None, help="MLflow model URI (default models:/moderation-text@champion)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     evaluate.add_argument("--batch-size", type=int, default=64)
@@ -60,9 +74,8 @@ def register(subparsers) -> None:
 
     baseline = sub.add_parser("baseline", help="The paper's logistic regression (Davidson et al. 2017), "
                                                "trained and scored on the same split as `train`.")
-    baseline.add_argument("--data", type=Path, required=True)
-    baseline.add_argument("--split-seed", type=int, default=13)
-    baseline.add_argument("--val-fraction", type=float, default=0.15)
+    baseline.add_argument("--data", type=_existing_file, required=True)
+    _split_arguments(baseline)
     baseline.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     baseline.set_defaults(handler=_baseline)
 
@@ -105,9 +118,6 @@ def _train(args: argparse.Namespace) -> int:
     if args.data is None and not args.from_decisions:
         print("error: give --data PATH, --from-decisions, or both", file=sys.stderr)
         return 2
-    if args.data is not None and not args.data.is_file():
-        print(f"error: no such file: {args.data}", file=sys.stderr)
-        return 2
     if args.from_decisions:
         from agora.settings import get_settings
         from pipelines.moderation_decisions import training_csv
@@ -145,9 +155,6 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     _quiet_libraries()
     _logging()
-    if not args.data.is_file():
-        print(f"error: no such file: {args.data}", file=sys.stderr)
-        return 2
     # Everything a library might print goes to stderr; stdout carries only the result.
     with contextlib.redirect_stdout(sys.stderr):
         from models.moderation.classifier import MODEL_NAME
@@ -170,9 +177,6 @@ def _print_result(result: dict, as_json: bool) -> None:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    if not args.data.is_file():
-        print(f"error: no such file: {args.data}", file=sys.stderr)
-        return 2
     with contextlib.redirect_stdout(sys.stderr):
         from models.moderation.paper_baseline import evaluate_on_split
 

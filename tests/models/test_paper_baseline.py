@@ -40,3 +40,17 @@ def test_tweet_statistics_count_twitter_objects_and_syllables():
     assert (hashtags, mentions, urls, retweet) == (1, 1, 1, 1.0)
     assert syllables("beautiful day") == 4  # beau-ti-ful (vowel groups eau, i, u) + day
     assert row[10] > 0  # VADER finds "loving" positive
+
+
+def test_moderation_commands_reject_a_missing_data_file_before_loading_anything(tmp_path, capsys):
+    missing = tmp_path / "absent.csv"
+    for command in (["train"], ["evaluate", "--json"], ["baseline", "--json"]):
+        try:
+            main(["moderation", *command, "--data", str(missing)])
+        except SystemExit as exit_:
+            assert exit_.code == 2
+        else:
+            raise AssertionError(f"{command} accepted a missing file")
+        captured = capsys.readouterr()
+        assert f"argument --data: no such file: {missing}" in captured.err
+        assert captured.out == ""
