@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from agora.cli import main
 from models.moderation.data import class_counts, load_csv, stratified_split
 from models.moderation.paper_baseline import PaperBaseline, TweetStatistics, syllables
@@ -45,12 +47,9 @@ def test_tweet_statistics_count_twitter_objects_and_syllables():
 def test_moderation_commands_reject_a_missing_data_file_before_loading_anything(tmp_path, capsys):
     missing = tmp_path / "absent.csv"
     for command in (["train"], ["evaluate", "--json"], ["baseline", "--json"]):
-        try:
+        with pytest.raises(SystemExit) as exit_:
             main(["moderation", *command, "--data", str(missing)])
-        except SystemExit as exit_:
-            assert exit_.code == 2
-        else:
-            raise AssertionError(f"{command} accepted a missing file")
+        assert exit_.value.code == 2
         captured = capsys.readouterr()
         assert f"argument --data: no such file: {missing}" in captured.err
         assert captured.out == ""
