@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.settings import Settings, get_settings
 from platform_api.db import session_factory
 from platform_api.errors import ApiError
+from platform_api.repositories import access_tokens
 from platform_api.security import digest
 from platform_api.tables import AccessToken, Account
 
@@ -64,11 +64,10 @@ def optional_token(request: Request, db: DbSession) -> TokenContext | None:
     secret = _bearer(request)
     if secret is None:
         return None
-    token = db.scalar(select(AccessToken).where(AccessToken.token_digest == digest(secret),
-                                                AccessToken.revoked_at.is_(None)))
-    if token is None:
+    found = access_tokens.active_with_account(db, token_digest=digest(secret))
+    if found is None:
         raise ApiError(401, "The access token is invalid")
-    account = db.get(Account, token.account_id) if token.account_id else None
+    token, account = found
     if account is not None and (account.suspended_at is not None or account.disabled):
         raise ApiError(401, "Your login is currently disabled")
     return TokenContext(token, account, frozenset(token.scopes.split()))
