@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from agora.settings import Settings
+from models.ranker.dataset import RankerDataset, build_dataset
 from models.ranker.model import Ranker, RankerConfig
 from models.ranker.predictor import ARTIFACT_KEY, MODEL_NAME, RankerPredictor, RankerPyfunc
 from models.ranker.preprocessing import FeaturePreprocessor
@@ -86,11 +87,15 @@ def fit(model: Ranker, x: np.ndarray, y: np.ndarray, config: RankerConfig, on_ep
             on_epoch(epoch, total / max(len(xs), 1))
 
 
-def train_ranker(settings: Settings, epochs: int | None = None, config: RankerConfig | None = None) -> TrainResult:
+def train_ranker(settings: Settings, epochs: int | None = None, config: RankerConfig | None = None,
+                 dataset: RankerDataset | None = None) -> TrainResult:
+    """Train, log, register and gate one ranker. ``dataset``: rows already built with
+    ``build_dataset`` (point-in-time features from Feast), to compare several configs on the same
+    rows without a historical join per run (most of a run's time on a small world); by default
+    they are built here."""
     import mlflow
 
     from features.store import feature_store
-    from models.ranker.dataset import build_dataset
     from models.registry import configure_mlflow, promote_if_not_worse
 
     config = config or RankerConfig()
@@ -101,7 +106,8 @@ def train_ranker(settings: Settings, epochs: int | None = None, config: RankerCo
 
     # ------------------------------------------------------------------ data
     started = time.perf_counter()
-    dataset = build_dataset(settings, feature_store(settings))
+    if dataset is None:
+        dataset = build_dataset(settings, feature_store(settings))
     train_df, val_df = dataset.train(), dataset.validation()
     if train_df["label"].nunique() < 2 or val_df["label"].nunique() < 2:
         raise ValueError("both splits need liked and unliked impressions; generate more events")

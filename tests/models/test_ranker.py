@@ -123,12 +123,16 @@ def test_the_champion_prefers_popular_and_favourite_authors(chain):
 def test_a_worse_model_is_registered_but_stays_challenger(chain):
     from mlflow import MlflowClient
 
+    from features.store import feature_store
+    from models.ranker.dataset import build_dataset
     from models.ranker.train import train_ranker
 
     champion = chain.results["ranker"]
     untrained = replace(RankerConfig(), epochs=0, seed=3)  # the random initialisation, as a "model"
-    result = train_ranker(chain.settings, config=untrained)
+    dataset = build_dataset(chain.settings, feature_store(chain.settings))
+    result = train_ranker(chain.settings, config=untrained, dataset=dataset)  # rows built once, as notebook 02 does
 
+    assert (result.n_train, result.n_val) == (len(dataset.train()), len(dataset.validation()))
     assert result.alias == "challenger" and not result.promoted
     assert result.champion_version == champion.version
     # The gate re-scored the champion on this run's validation rows.
