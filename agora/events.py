@@ -64,6 +64,11 @@ ENGAGEMENT_HEADS: dict[EventType, str] = {
     EventType.REPORTED: "negative",
 }
 
+#: The moderation classes in their numeric order (0 hate, 1 offensive, 2 neither): Davidson et
+#: al.'s ``class`` column, the ``moderation-text`` model's outputs, and the ``label`` / ``class``
+#: of a ``moderation.decision`` payload.
+MODERATION_LABELS: tuple[str, ...] = ("hate", "offensive", "neither")
+
 #: Parquet schema of ``$AGORA_HOME/lake/events/date=YYYY-MM-DD/hour=HH/*.parquet``.
 #: ``event_id`` is the outbox id: unique, increasing, the key of exactly-once export.
 LAKE_SCHEMA = pa.schema([

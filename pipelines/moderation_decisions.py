@@ -18,7 +18,6 @@ import pyarrow.dataset as ds
 from agora.events import LAKE_SCHEMA, EventType
 from agora.settings import Settings
 
-LABELS = ("hate", "offensive", "neither")  # Davidson class order: 0, 1, 2
 VOTE_COLUMNS = ("hate_speech", "offensive_language", "neither")
 
 

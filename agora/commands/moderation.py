@@ -9,6 +9,8 @@ import logging
 import sys
 from pathlib import Path
 
+from models.moderation import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION
+
 
 def _existing_file(value: str) -> Path:
     """argparse type of every ``--data``: a missing file is a usage error (exit 2) before anything loads."""
@@ -19,10 +21,10 @@ def _existing_file(value: str) -> Path:
 
 
 def _split_arguments(parser: argparse.ArgumentParser) -> None:
-    """The validation split's flags, shared by ``train`` and ``baseline`` so both cut the same split.
-    The defaults are models/moderation/data.py's, not imported: that module loads pandas."""
-    parser.add_argument("--split-seed", type=int, default=13, help="seed of the stratified validation split")
-    parser.add_argument("--val-fraction", type=float, default=0.15)
+    """The validation split's flags, shared by ``train`` and ``baseline`` so both cut the same split."""
+    parser.add_argument("--split-seed", type=int, default=DEFAULT_SPLIT_SEED,
+                        help="seed of the stratified validation split")
+    parser.add_argument("--val-fraction", type=float, default=DEFAULT_VAL_FRACTION)
 
 
 def register(subparsers) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-LABELS: tuple[str, ...] = ("hate", "offensive", "neither")
+from agora.events import MODERATION_LABELS as LABELS
+from models.moderation import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION
+
 HATE, OFFENSIVE, NEITHER = 0, 1, 2
-DEFAULT_VAL_FRACTION = 0.15
-DEFAULT_SPLIT_SEED = 13
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")

@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy.orm import Session
 
-from agora.events import EventType
+from agora.events import MODERATION_LABELS, EventType
 from platform_api.errors import unprocessable
 from platform_api.ids import utcnow
 from platform_api.moderation.metrics import MODERATION_DECISIONS
@@ -14,9 +14,6 @@ from platform_api.services.moderate_account import ModerateAccount
 from platform_api.services.review_report import ResolveReport
 from platform_api.tables import Account, Report, Status
 
-#: The Davidson classes in their numeric order (0 hate, 1 offensive, 2 neither), as the
-#: ``moderation-text`` model and its training CSV number them.
-LABELS = ("hate", "offensive", "neither")
 #: Upholding actions (the post was bad) and what each does to a reported post.
 UPHOLD = ("delete", "mark_sensitive", "limit_reach", "suspend")
 #: Dismissing actions (the post was fine): held or limited posts are released.
@@ -40,7 +37,7 @@ class DecideReport:
                  text: str = "") -> Report:
         if action not in UPHOLD + DISMISS:
             raise unprocessable(f"Validation failed: action must be one of {', '.join(UPHOLD + DISMISS)}")
-        if label is not None and (label not in LABELS or (action in DISMISS) != (label == "neither")):
+        if label is not None and (label not in MODERATION_LABELS or (action in DISMISS) != (label == "neither")):
             raise unprocessable("Validation failed: label must be hate or offensive when upholding, "
                                 "neither when dismissing")
         found = statuses.many(self.session, status_ids=reports.status_ids_of(report))
@@ -50,7 +47,7 @@ class DecideReport:
                 self.session, EventType.MODERATION_DECISION, actor_id=moderator.id, status_id=status.id,
                 author_id=status.account_id, target_account_id=report.target_account_id,
                 payload={"report_id": report.id, "decision": "uphold" if action in UPHOLD else "dismiss",
-                         "action": action, "label": decided, "class": LABELS.index(decided), "text": status.text,
+                         "action": action, "label": decided, "class": MODERATION_LABELS.index(decided), "text": status.text,
                          "scores": json.loads(status.moderation_scores or "{}"), "rule": status.moderation_rule,
                          "note": text})
             self._apply(status, action)
