@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     feast_online_store: Literal["sqlite", "redis"] = "sqlite"
     feast_redis_url: str | None = None
     # The ranker service's hot-row cache in front of Feast (serving/ranker/hydration.py): a row read
-    # from the online store is reused for this long. Daily snapshot views change once a day;
-    # views fed by a push source (live post counters) must show a push within seconds.
-    ranker_cache_seconds: float = 300.0
+    # from the online store is reused until its view is materialized again, and for this long at
+    # most. Snapshot views change only when materialized; views fed by a push source (live post
+    # counters) change without it and must show a push within seconds.
+    ranker_cache_seconds: float = 3600.0
     ranker_live_cache_seconds: float = 5.0
     ranker_cache_max_rows: int = 500_000  # per feature view; a full view starts over
 

@@ -137,6 +137,27 @@ def test_a_pushed_counter_shows_once_the_live_ttl_has_passed(store, service):
     assert stats.misses["post_counters"] == 1 and stats.hits["post_engagement"] == 1
 
 
+def test_rows_cached_before_a_materialization_are_read_again_after_it(chain, store, service, predictor, candidates):
+    from features.store import materialize
+
+    rows = _rows(ml_chain.ACCOUNTS[10], candidates)
+    hydrator = _hydrator(store, service, ttl=3_600.0, live_ttl=3_600.0)
+    hydrator.hydrate(rows)
+    _, cached = hydrator.hydrate(rows)
+
+    materialize(chain.settings)  # another process's run, as `agora features materialize` does it
+    store.refresh_registry()     # what Feast's registry cache does by itself within cache_ttl_seconds
+    got, after = hydrator.hydrate(rows)
+
+    assert cached.feast_calls == 0 and sum(cached.misses.values()) == 0
+    assert after.feast_calls == 4 and sum(after.hits.values()) == 0  # every view was materialized: all read again
+    expected = _feast(store, service, rows)
+    for name in predictor.feature_names:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-12, equal_nan=True, err_msg=name)
+    _, again = hydrator.hydrate(rows)
+    assert again.feast_calls == 0  # and cached again until the next materialization
+
+
 def test_sorted_keys_find_many_keys_at_once():
     keys = SortedKeys()
     keys.insert(np.array([30, 10, 20]), np.array([0, 1, 2]))
