@@ -47,7 +47,8 @@ class DecideReport:
                 self.session, EventType.MODERATION_DECISION, actor_id=moderator.id, status_id=status.id,
                 author_id=status.account_id, target_account_id=report.target_account_id,
                 payload={"report_id": report.id, "decision": "uphold" if action in UPHOLD else "dismiss",
-                         "action": action, "label": decided, "class": MODERATION_LABELS.index(decided), "text": status.text,
+                         "action": action, "label": decided, "class": MODERATION_LABELS.index(decided),
+                         "text": status.text,
                          "scores": json.loads(status.moderation_scores or "{}"), "rule": status.moderation_rule,
                          "note": text})
             self._apply(status, action)

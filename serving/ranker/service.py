@@ -11,8 +11,9 @@ candidate, in request order, the ranking score Σ wᵢ·pᵢ (weights in the mod
 feed asks for scores only: five more arrays of 1,000 floats cost ~8 ms of JSON per call. Features are the model's own
 feature service's, read through a hot-row cache in front of the Feast online store
 (``hydration.py``: rows kept until their view is materialized again and at most
-``AGORA_RANKER_CACHE_SECONDS`` old, live counters ``AGORA_RANKER_LIVE_CACHE_SECONDS``; the on-demand views computed by their own
-``features/on_demand.py`` functions); preprocessing is the model's (``models/ranker``), never a copy.
+``AGORA_RANKER_CACHE_SECONDS`` old, live counters ``AGORA_RANKER_LIVE_CACHE_SECONDS``; the
+on-demand views computed by their own ``features/on_demand.py`` functions); preprocessing is the
+model's (``models/ranker``), never a copy.
 ``/healthz``, ``/livez`` and ``/readyz`` are BentoML's; ``/metrics`` adds the hydration time and
 the cache's hits and misses per feature view.
 """
