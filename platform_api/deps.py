@@ -25,7 +25,7 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return getattr(request.app.state, "settings", None) or get_settings()
 
 
@@ -79,7 +79,7 @@ OptionalToken = Annotated[TokenContext | None, Depends(optional_token)]
 def require(scope: str):
     """Dependency: a user token granting ``scope``; returns the acting account."""
 
-    def _dependency(ctx: OptionalToken) -> Account:
+    async def _dependency(ctx: OptionalToken) -> Account:
         if ctx is None:
             raise ApiError(401, "The access token is invalid")
         if ctx.account is None:
@@ -91,7 +91,7 @@ def require(scope: str):
     return Depends(_dependency)
 
 
-def optional_viewer(ctx: OptionalToken) -> Account | None:
+async def optional_viewer(ctx: OptionalToken) -> Account | None:
     return ctx.account if ctx is not None else None
 
 

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from starlette.responses import Response
 
+from agora.heap import freeze_startup_heap
 from agora.settings import Settings, get_settings
 from platform_api import __version__
 from platform_api.db import create_schema
@@ -45,9 +46,11 @@ def configure_logging() -> None:
 @asynccontextmanager
 async def _background_workers(app):
     """While the app serves: posts accepted unmoderated get classified, and fan-outs a crash
-    left pending get replayed. At start the feed's shared lists begin loading (background)."""
+    left pending get replayed. At start the feed's shared lists begin loading (background), and
+    what the app built is frozen out of the garbage collector's full passes."""
     app.state.feed_pipeline.warm(app.state.settings)
     async with pending_moderation_lifespan(app), distribution_sweeper_lifespan(app):
+        freeze_startup_heap()
         yield
 
 

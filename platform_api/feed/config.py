@@ -18,6 +18,7 @@ from platform_api.feed.sources.embedding_neighbours import EmbeddingNeighboursSo
 from platform_api.feed.sources.in_network import InNetworkSource
 from platform_api.feed.sources.popular_in_topics import PopularInTopicsSource
 from platform_api.feed.sources.social_proof import SocialProofSource
+from platform_api.feed.usernames import KnownUsernames
 
 
 @dataclass
@@ -33,8 +34,10 @@ class FeedConfig:
 
 def home_feed_config(ranker_client, retrieval_client=None, *, seen_hours: float = 48,
                      max_out_of_network_share: float = 0.5) -> FeedConfig:
+    usernames = KnownUsernames()    # the reasons' @names, shared by the stages that write them
     return FeedConfig(
-        sources=[InNetworkSource(cap=500), SocialProofSource(cap=300), PopularInTopicsSource(cap=300)]
+        sources=[InNetworkSource(cap=500), SocialProofSource(cap=300, usernames=usernames),
+                 PopularInTopicsSource(cap=300)]
         + ([EmbeddingNeighboursSource(retrieval_client, cap=500)] if retrieval_client else []),
         filters=[DuplicateFilter(), PreviouslySeenFilter(hours=seen_hours), VisibilityFilter()],   # cheap ones first
         scorer=ModelScorer(ranker_client),
@@ -42,5 +45,5 @@ def home_feed_config(ranker_client, retrieval_client=None, *, seen_hours: float 
         heuristics=[FeedbackFatigueRescorer(days=14, floor=0.2), AuthorDiversityRescorer(decay=0.5, floor=0.25),
                     NetworkBalanceRescorer(max_share=max_out_of_network_share)],
         selector=TopScoredSelector(cap=400),
-        explainer=ReasonWriter(),
+        explainer=ReasonWriter(usernames),
     )

@@ -4,7 +4,7 @@ import numpy as np
 
 from platform_api.feed import features as F
 from platform_api.feed.query import FeedQuery
-from platform_api.repositories import accounts
+from platform_api.feed.usernames import KnownUsernames
 
 IN_NETWORK_REASON = "you follow @"     # + the author's username
 
@@ -15,8 +15,11 @@ class ReasonWriter:
 
     name = "why"
 
+    def __init__(self, usernames: KnownUsernames | None = None):
+        self.usernames = usernames or KnownUsernames()
+
     def explain(self, query: FeedQuery, selected):
-        names = accounts.usernames(query.session, account_ids=selected[F.AUTHOR_ID].tolist())
+        names = self.usernames(query.session, selected[F.AUTHOR_ID].tolist())
         author = selected[F.AUTHOR_ID]
         source = selected[F.SOURCE].to_numpy(dtype=object)
         follow = IN_NETWORK_REASON + author.map(names).fillna("?").to_numpy(dtype=object)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import structlog
 
@@ -69,9 +70,10 @@ class HomeFeedPipeline:
                 candidates = timed(f"heuristic:{stage.name}", stage.rescore, query, candidates)
         selected = timed("selector", self.config.selector.select, query, candidates)
         selected = timed("why", self.config.explainer.explain, query, selected)
-        extras = {int(sid): {"score": round(float(score), 6) if ranking == "model" else None,
-                             "model": model, "why": why, "source": source}
-                  for sid, score, why, source in zip(selected[F.STATUS_ID], selected[F.SCORE],
-                                                     selected[F.WHY], selected[F.SOURCE])}
-        return RankedFeed([int(s) for s in selected[F.STATUS_ID]], extras, ranking, model,
-                          len(candidates), timings)
+        status_ids = selected[F.STATUS_ID].astype("int64").tolist()
+        shown_scores = (np.round(selected[F.SCORE].to_numpy(dtype=float), 6).tolist() if ranking == "model"
+                        else [None] * len(status_ids))
+        extras = {sid: {"score": score, "model": model, "why": why, "source": source}
+                  for sid, score, why, source in zip(status_ids, shown_scores, selected[F.WHY].tolist(),
+                                                     selected[F.SOURCE].tolist())}
+        return RankedFeed(status_ids, extras, ranking, model, len(candidates), timings)

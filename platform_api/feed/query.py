@@ -18,7 +18,6 @@ class FeedQuery:
     viewer: Account
     now: float
     ranker_alias: str = "champion"   # the ranker model the scorer asks for (an experiment arm may say challenger)
-    usernames: dict[int, str] = field(default_factory=dict)  # filled lazily by stages that explain
     status_rows: dict[int, tuple] = field(default_factory=dict)  # statuses.visibility_rows read so far, by id
     _followees: dict[int, int] | None = field(default=None, repr=False)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import bentoml
 
+from agora.heap import freeze_startup_heap
+
 #: Upper bound of the time a request may wait for its batch to fill; BentoML's dispatcher
 #: adapts the actual wait to the observed load (a lone request is sent at once). The API's
 #: budget (AGORA_MODERATION_TIMEOUT_MS) is what bounds a post's wait.
@@ -31,6 +33,7 @@ class ModerationService:
 
         torch.set_num_threads(int(os.environ.get("AGORA_MODERATION_THREADS", "1")))
         self._load_champion()
+        freeze_startup_heap()
 
     def _load_champion(self) -> None:
         from models.moderation.classifier import TextModerator

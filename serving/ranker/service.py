@@ -25,6 +25,7 @@ import numpy as np
 import structlog
 from bentoml.exceptions import InvalidArgument
 
+from agora.heap import freeze_startup_heap
 from serving.ranker.hydration import FeatureHydrator, HydrationStats
 
 log = structlog.get_logger("agora.ranker")
@@ -50,6 +51,7 @@ class RankerService:
 
         torch.set_num_threads(1)  # a 1,000 × 31 MLP pass is sub-millisecond; threads only add jitter
         self._load_champion()
+        freeze_startup_heap()
 
     def _load_champion(self) -> None:
         from agora.settings import get_settings

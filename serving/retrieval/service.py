@@ -26,6 +26,8 @@ import bentoml
 import numpy as np
 from pydantic import BaseModel, Field
 
+from agora.heap import freeze_startup_heap
+
 
 class NewPost(BaseModel):
     status_id: int
@@ -52,6 +54,7 @@ class RetrievalService:
         self._lock = threading.Lock()
         self._live: dict[int, tuple[np.ndarray, int, list[str]]] = {}  # added here, not on disk yet
         self._load()
+        freeze_startup_heap()
 
     def _load(self) -> None:
         from agora.settings import get_settings

@@ -25,6 +25,8 @@ import bentoml
 import numpy as np
 from bentoml.exceptions import InvalidArgument
 
+from agora.heap import freeze_startup_heap
+
 #: Upper bound of the time a request may wait for its batch; BentoML's dispatcher adapts the
 #: actual wait to the load and answers 503 to requests it cannot serve within it (50 ms did
 #: that under 8 concurrent callers on a busy 2-core box). The caller's budget bounds the wait.
@@ -35,6 +37,7 @@ MAX_BATCH_LATENCY_MS = 1000
 class SuggestService:
     def __init__(self) -> None:
         self._load_champion()
+        freeze_startup_heap()
 
     def _load_champion(self) -> None:
         from agora.settings import get_settings

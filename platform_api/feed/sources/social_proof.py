@@ -8,7 +8,7 @@ from sqlalchemy import select
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
 from platform_api.ids import utcnow
-from platform_api.repositories import accounts
+from platform_api.feed.usernames import KnownUsernames
 from platform_api.tables import Favourite, Status
 
 
@@ -25,9 +25,10 @@ class SocialProofSource:
 
     name = "social_proof"
 
-    def __init__(self, cap: int = 300, days: int = 3):
+    def __init__(self, cap: int = 300, days: int = 3, usernames: KnownUsernames | None = None):
         self.cap = cap
         self.days = days
+        self.usernames = usernames or KnownUsernames()
 
     def fetch(self, query: FeedQuery):
         followees = query.followee_ids()
@@ -57,8 +58,7 @@ class SocialProofSource:
         start = np.cumsum(total) - total
         first_liker = likers[by_status[start]]
         second_liker = np.where(total > 1, likers[by_status[np.minimum(start + 1, len(rows) - 1)]], -1)
-        names = accounts.usernames(query.session,
-                                   account_ids=set(first_liker[top].tolist()) | set(second_liker[top].tolist()))
+        names = self.usernames(query.session, set(first_liker[top].tolist()) | set(second_liker[top].tolist()))
         contexts = [liked_by_phrase([names[u] for u in pair if u in names], n) for pair, n in
                     zip(zip(first_liker[top].tolist(), second_liker[top].tolist()), total[top].tolist())]
         return candidate_frame(list(zip(unique[top].tolist(), authors[first[top]].tolist(),

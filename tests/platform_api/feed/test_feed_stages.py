@@ -146,3 +146,26 @@ def test_a_popular_topic_list_past_its_ttl_serves_at_once_and_reloads_in_the_bac
     while (served := popular_now()) != {first_id, later_id}:   # the reloaded list, once it lands
         assert served == {first_id} and time.time() < deadline, served
         time.sleep(0.02)
+
+
+def test_known_usernames_reads_each_account_once(settings, people):
+    from sqlalchemy import event
+
+    from platform_api.db import get_engine
+    from platform_api.feed.usernames import KnownUsernames
+
+    names = KnownUsernames()
+    ids = {n: people[n].id for n in ("bo", "cy", "dee")}
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(get_engine(settings), "before_cursor_execute", listener)
+    try:
+        with session_scope(settings) as session:
+            assert names(session, [ids["bo"], ids["cy"]]) == {ids["bo"]: "bo", ids["cy"]: "cy"}
+            assert names(session, [ids["cy"], ids["bo"]]) == {ids["bo"]: "bo", ids["cy"]: "cy"}
+            read_before = len(statements)
+            assert names(session, [ids["dee"], ids["bo"], 999]) == {ids["dee"]: "dee", ids["bo"]: "bo"}
+    finally:
+        event.remove(get_engine(settings), "before_cursor_execute", listener)
+    assert read_before == 1                 # the repeat asked the database nothing
+    assert len(statements) == 2             # dee and the unknown id: one more query
