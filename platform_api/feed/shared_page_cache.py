@@ -3,15 +3,17 @@ the list any of them computed and only one of them refreshes it. Same freshness 
 in-process ``RankedPageCache`` (see there). While Redis is unreachable it degrades to that
 in-process cache: each worker then keeps its own lists, and nothing fails.
 
-One key per viewer, ``<prefix>feed:ranked:<viewer id>``, holding JSON
-``{"at": epoch seconds, "list": …, "previous": …}`` and expiring with the TTL; a refresh claim is
+Per viewer, ``<prefix>feed:ranked:<viewer id>`` holds JSON ``{"at": epoch seconds, "list": …}``
+and ``<prefix>feed:ranked-previous:<viewer id>`` the entry it replaced (kept for paging), copied
+as it was and both expiring with the TTL: a first page decodes one list, a later page the second
+only when its ``max_id`` is not in the first. A refresh claim is
 ``<prefix>feed:ranked-refresh:<viewer id>`` (``SET NX``, expiring on its own)."""
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import fields
 
 import redis
 import structlog
@@ -27,7 +29,9 @@ CLAIM_SECONDS = 30     # a worker that died mid-refresh holds the claim no longe
 
 
 def _encode(feed: RankedFeed) -> dict:
-    return asdict(feed)
+    """The feed's fields as they are, for ``json.dumps`` (``asdict`` deep-copies every item's
+    dict first: 7 ms of a put against 1)."""
+    return {f.name: getattr(feed, f.name) for f in fields(feed)}
 
 
 def _decode(data: dict) -> RankedFeed:
@@ -45,6 +49,9 @@ class RedisRankedPageCache:
 
     def _key(self, viewer_id: int) -> str:
         return f"{self.prefix}feed:ranked:{viewer_id}"
+
+    def _previous_key(self, viewer_id: int) -> str:
+        return f"{self.prefix}feed:ranked-previous:{viewer_id}"
 
     def _entry(self, viewer_id: int) -> dict | None:
         raw = self.client.get(self._key(viewer_id))
@@ -67,23 +74,25 @@ class RedisRankedPageCache:
         found = self.lookup(viewer_id)
         return found.value if found else None
 
-    def lists(self, viewer_id: int) -> list:
+    def lists(self, viewer_id: int):
+        """The current list, then the one it replaced, each decoded only when the caller iterates
+        that far; not counted."""
         try:
-            entry = self._entry(viewer_id)
+            raws = self.client.mget([self._key(viewer_id), self._previous_key(viewer_id)])
         except redis.RedisError:
             return self.fallback.lists(viewer_id)
-        if entry is None:
-            return []
-        return [_decode(entry[k]) for k in ("list", "previous") if entry.get(k)]
+        return (_decode(json.loads(raw)["list"]) for raw in raws if raw)
 
     def put(self, viewer_id: int, value: RankedFeed) -> None:
         if self.ttl <= 0:
             return
         try:
-            old = self._entry(viewer_id)
-            entry = {"at": time.time(), "list": _encode(value), "previous": old["list"] if old else None}
+            ttl = max(1, int(self.ttl))
+            replaced = self.client.get(self._key(viewer_id))
             with self.client.pipeline(transaction=False) as pipe:
-                pipe.set(self._key(viewer_id), json.dumps(entry), ex=max(1, int(self.ttl)))
+                if replaced:
+                    pipe.set(self._previous_key(viewer_id), replaced, ex=ttl)
+                pipe.set(self._key(viewer_id), json.dumps({"at": time.time(), "list": _encode(value)}), ex=ttl)
                 pipe.delete(f"{self.prefix}feed:ranked-refresh:{viewer_id}")
                 pipe.execute()
         except redis.RedisError as exc:
@@ -101,7 +110,7 @@ class RedisRankedPageCache:
     def forget(self, viewer_id: int) -> None:
         self.fallback.forget(viewer_id)
         try:
-            self.client.delete(self._key(viewer_id))
+            self.client.delete(self._key(viewer_id), self._previous_key(viewer_id))
         except redis.RedisError as exc:
             log.warning("feed_cache_redis_unavailable", op="forget", error=str(exc))
 

@@ -63,7 +63,11 @@ def test_a_replaced_list_stays_for_paging_and_one_worker_claims_the_refresh(clie
     assert a.claim_refresh(7) is True and b.claim_refresh(7) is False
     b.put(7, _feed([40, 30]))                                       # the refresh lands and releases the claim
     assert [f.status_ids for f in a.lists(7)] == [[40, 30], [30, 20]]
+    assert a.lookup(7).value.extras[40]["why"] == ["you follow @bo"]
+    assert 0 < client.ttl(f"{prefix}feed:ranked-previous:7") <= 600
     assert a.claim_refresh(7) is True
+    a.forget(7)
+    assert list(a.lists(7)) == [] and client.exists(f"{prefix}feed:ranked:7", f"{prefix}feed:ranked-previous:7") == 0
 
 
 def test_an_unreachable_redis_falls_back_to_the_workers_own_cache(prefix):
