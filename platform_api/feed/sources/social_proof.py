@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
-from platform_api.ids import utcnow
 from platform_api.feed.usernames import KnownUsernames
+from platform_api.ids import utcnow
 from platform_api.tables import Favourite, Status
 
 
