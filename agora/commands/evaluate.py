@@ -13,6 +13,8 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="evaluate_command", required=True)
     ranker = sub.add_parser("ranker", help="NDCG@k of model vs chronological vs popularity, AUC per head")
     ranker.add_argument("--k", type=int, default=20)
+    ranker.add_argument("--viewers", type=int,
+                        help="held-out viewers whose feed request (candidate pool) is ranked (default 200)")
     ranker.add_argument("--json", action="store_true", help="print one JSON object")
     ranker.set_defaults(handler=evaluate_ranker)
     suggest = sub.add_parser("suggest", help="recall@k of the suggestion path vs friends of friends, time split")
@@ -24,13 +26,15 @@ def evaluate_ranker(args: argparse.Namespace) -> int:
     from agora.settings import get_settings
     from models.ranker.offline_eval import evaluate_ranker as run
 
-    result = run(get_settings(), k=args.k)
+    result = run(get_settings(), k=args.k, viewers=args.viewers)
     if args.json:
         print(json.dumps(result))
     else:
-        ndcg = result[f"ndcg@{args.k}"]
-        print(f"{result['model']}: NDCG@{args.k} model {ndcg['model']}, chronological {ndcg['chronological']}, "
-              f"popularity {ndcg['popularity']}; AUC(like) {result['auc']['like']}")
+        for protocol in (f"ndcg@{args.k}", f"ndcg@{args.k}_shown"):
+            ndcg = result[protocol]
+            print(f"{result['model']} {protocol}: model {ndcg['model']}, chronological {ndcg['chronological']}, "
+                  f"popularity {ndcg['popularity']}")
+        print(f"AUC(like) {result['auc']['like']}")
     return 0
 
 

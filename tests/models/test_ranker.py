@@ -175,13 +175,59 @@ def test_evaluate_ranker_prints_ndcg_against_baselines_and_auc_per_head(chain, c
 
     _write_world_truth(chain.settings, chain.world)
     with ml_chain.home_env(chain.settings):
-        assert main(["evaluate", "ranker", "--json"]) == 0
+        assert main(["evaluate", "ranker", "--json", "--viewers", "40"]) == 0
     result = json.loads(capsys.readouterr().out)
 
-    assert set(result["ndcg@20"]) == {"model", "chronological", "popularity"}
-    assert all(0 < v <= 1 for v in result["ndcg@20"].values())
+    for protocol in ("ndcg@20", "ndcg@20_shown"):
+        assert set(result[protocol]) == {"model", "chronological", "popularity"}
+        assert all(0 < v <= 1 for v in result[protocol].values())
+        # This world's truth favours popular authors, which the model has learnt and the clock has not.
+        assert result[protocol]["model"] > result[protocol]["chronological"]
     assert set(result["auc"]) >= {"like", "reply", "repost", "negative"}
     assert all(0 < result["auc"][head] < 1 for head in ("like", "reply", "repost", "negative"))
-    # This world's truth favours popular authors, which the model has learnt and the clock has not.
-    assert result["ndcg@20"]["model"] > result["ndcg@20"]["chronological"]
+    # One request per sampled viewer, ranking every post of the three days before it: far more
+    # than the handful of posts a viewer was shown.
+    pool = result["candidate_pool"]
+    assert pool["viewers"] == 40 and pool["window_hours"] == 72
+    assert pool["candidates_per_viewer"] > 5 * result["impressions"] / result["viewers"]
     assert result["model"] == f"ranker/{chain.results['ranker'].version}"
+
+
+def test_a_feed_request_pools_the_posts_of_the_window_before_it_that_the_viewer_has_not_seen(tmp_path):
+    """The candidate pool of ``agora evaluate ranker``: for viewer 1's request at noon, the posts
+    of the three days before it — not the viewer's own, not one shown before noon, not one older
+    than the window or written after the request — each with its age at the request."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from agora.events import LAKE_SCHEMA
+    from models.ranker.offline_eval import candidate_pool
+
+    noon = pd.Timestamp("2026-12-01 12:00", tz="UTC")
+    hour = pd.Timedelta(hours=1)
+    rows = [(EventType.STATUS_CREATED, noon - 2 * hour, 7, 101, 7),      # in the pool, 2 h old
+            (EventType.STATUS_CREATED, noon - 70 * hour, 8, 102, 8),     # in the pool, 70 h old
+            (EventType.STATUS_CREATED, noon - 80 * hour, 8, 103, 8),     # older than the window
+            (EventType.STATUS_CREATED, noon + hour, 7, 104, 7),          # after the request
+            (EventType.STATUS_CREATED, noon - hour, 1, 105, 1),          # the viewer's own
+            (EventType.STATUS_CREATED, noon - 3 * hour, 9, 106, 9),      # shown at 11:00: seen
+            (EventType.IMPRESSION, noon - hour, 1, 106, 9),
+            (EventType.STATUS_CREATED, noon - 4 * hour, 9, 107, 9),      # shown only at noon: in
+            (EventType.IMPRESSION, noon, 1, 107, 9)]
+    events = pa.Table.from_pylist([
+        {"event_id": i, "event_type": str(kind), "occurred_at": at.to_pydatetime(), "actor_id": actor,
+         "status_id": status, "author_id": author, "target_account_id": None, "payload": None}
+        for i, (kind, at, actor, status, author) in enumerate(rows)], schema=LAKE_SCHEMA)
+    (tmp_path / "date=2026-12-01").mkdir()
+    pq.write_table(events, tmp_path / "date=2026-12-01" / "part.parquet")
+    validation = pd.DataFrame({"viewer_id": [1, 1], "event_timestamp": [noon, noon + hour]})
+
+    pool = candidate_pool(tmp_path, validation).sort_values("status_id")
+
+    assert pool["status_id"].tolist() == [101, 102, 107]
+    assert pool["author_id"].tolist() == [7, 8, 9]
+    assert (pool["viewer_id"] == 1).all()
+    # At the request, each a microsecond apart: Feast's file store would fold rows sharing a timestamp.
+    assert pool["event_timestamp"].is_unique
+    assert ((pool["event_timestamp"] - noon) < pd.Timedelta(milliseconds=1)).all()
+    assert pool["age_seconds"].tolist() == [2 * 3600, 70 * 3600, 4 * 3600]
