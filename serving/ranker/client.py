@@ -49,7 +49,7 @@ class RankerClient:
                    "author_ids": [int(a) for a in author_ids], "ages_seconds": [float(a) for a in ages_seconds],
                    "alias": alias}
         try:
-            response = self._http.post("/score", json=payload)
+            response = self._http.post("/score", json={"requests": [payload]})  # one request; the service batches callers
         except httpx.TimeoutException as exc:
             raise RankerUnavailable(f"ranker at {self.base_url} timed out after {self.timeout_s} s") from exc
         except httpx.HTTPError as exc:
@@ -58,7 +58,7 @@ class RankerClient:
             raise RankerUnavailable(f"ranker at {self.base_url} answered {response.status_code}: "
                                     f"{response.text[:200]}", service_failed=response.status_code >= 500)
         try:
-            body = response.json()
+            (body,) = response.json()
             scores, model = [float(s) for s in body["scores"]], str(body["model"])
         except (ValueError, KeyError, TypeError) as exc:
             raise RankerUnavailable(f"ranker at {self.base_url} answered an unexpected body") from exc

@@ -4,11 +4,14 @@ Start (repo root as cwd, ``AGORA_HOME`` set)::
 
     bentoml serve serving.ranker.service:RankerService --port $AGORA_SERVING_PORT
 
-``POST /score`` with ``{"viewer_id": 1, "status_ids": [...], "author_ids": [...],
-"ages_seconds": [...]}`` returns ``{"scores": [...], "model": "ranker/<version>"}``: per
-candidate, in request order, the ranking score Σ wᵢ·pᵢ (weights in the model's config); with
-``"with_heads": true`` also ``"heads": {"like": [...], ...}``, each head's probability. The
-feed asks for scores only: five more arrays of 1,000 floats cost ~8 ms of JSON per call. Features are the model's own
+``POST /score`` with ``{"requests": [{"viewer_id": 1, "status_ids": [...], "author_ids": [...],
+"ages_seconds": [...]}]}`` returns one ``{"scores": [...], "model": "ranker/<version>"}`` per
+request: per candidate, in request order, the ranking score Σ wᵢ·pᵢ (weights in the model's
+config); with ``"with_heads": true`` also ``"heads": {"like": [...], ...}``, each head's
+probability. The feed asks for scores only: five more arrays of 1,000 floats cost ~8 ms of JSON
+per call. The endpoint is batchable (BentoML's adaptive batching): requests that arrive while a
+batch is being scored are merged into the next one, whose candidates are hydrated in one call and
+scored in one forward pass, then split back per request. Features are the model's own
 feature service's, read through a hot-row cache in front of the Feast online store
 (``hydration.py``: rows kept until their view is materialized again and at most
 ``AGORA_RANKER_CACHE_SECONDS`` old, live counters ``AGORA_RANKER_LIVE_CACHE_SECONDS``; the
@@ -20,10 +23,12 @@ the cache's hits and misses per feature view.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import bentoml
 import numpy as np
 import structlog
-from bentoml.exceptions import InvalidArgument
+from pydantic import BaseModel, model_validator
 
 from agora.heap import freeze_startup_heap
 from serving.ranker.hydration import FeatureHydrator, HydrationStats
@@ -33,14 +38,35 @@ log = structlog.get_logger("agora.ranker")
 
 #: Hydration cost per request, and the cache's effect, on BentoML's own ``/metrics``.
 HYDRATION_SECONDS = bentoml.metrics.Histogram(
-    name="agora_ranker_hydration_seconds", documentation="Feature hydration time per /score request",
+    name="agora_ranker_hydration_seconds", documentation="Feature hydration time per scored batch of /score requests",
     labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
 FEAST_SECONDS = bentoml.metrics.Histogram(
     name="agora_ranker_feast_read_seconds", documentation="Time in Feast get_online_features for cache misses",
     labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+BATCH_REQUESTS = bentoml.metrics.Histogram(
+    name="agora_ranker_batch_requests", documentation="Feed requests scored together in one batch (adaptive batching)",
+    buckets=(1, 2, 4, 8, 16))
 CACHE_ROWS = bentoml.metrics.Counter(
     name="agora_ranker_feature_rows", documentation="Feature-view rows per candidate: fresh in the cache or read",
     labelnames=["view", "result"])
+
+
+class ScoreRequest(BaseModel):
+    """One feed request's candidates. ``alias``: ``champion``, or ``challenger`` for an
+    experiment's arm (without a challenger the champion answers, and ``model`` says so)."""
+
+    viewer_id: int
+    status_ids: list[int]
+    author_ids: list[int]
+    ages_seconds: list[float]
+    alias: Literal["champion", "challenger"] = "champion"
+    with_heads: bool = False
+
+    @model_validator(mode="after")
+    def _one_value_per_candidate(self) -> ScoreRequest:
+        if not (len(self.status_ids) == len(self.author_ids) == len(self.ages_seconds)):
+            raise ValueError("status_ids, author_ids and ages_seconds must have the same length")
+        return self
 
 
 #: One worker: the model is small and the box has 2 cores; Feast's import costs ~5 s per worker.
@@ -65,7 +91,8 @@ class RankerService:
         self._hydrators: dict[str, FeatureHydrator] = {}
         self.models = {"champion": (self.ranker, self.model_name, self._hydrator(self.ranker, settings))}
         self._load_challenger(settings)
-        self._score(0, [0], [0], [0.0])  # warm the registry cache and the Feast read path
+        # warm the registry cache and the Feast read path
+        self._score([ScoreRequest(viewer_id=0, status_ids=[0], author_ids=[0], ages_seconds=[0.0])])
 
     def _hydrator(self, ranker, settings) -> FeatureHydrator:
         """One hot-row cache per feature service (a challenger on the same service shares it);
@@ -97,32 +124,35 @@ class RankerService:
         self._load_champion()
         return {"model": self.model_name}
 
-    @bentoml.api
-    def score(self, viewer_id: int, status_ids: list[int], author_ids: list[int],
-              ages_seconds: list[float], alias: str = "champion", with_heads: bool = False) -> dict:
-        """``alias``: ``champion`` (default) or ``challenger``; without a challenger the champion
-        answers, and ``model`` says which model scored."""
-        if not (len(status_ids) == len(author_ids) == len(ages_seconds)):
-            raise InvalidArgument("status_ids, author_ids and ages_seconds must have the same length")
-        if alias not in ("champion", "challenger"):
-            raise InvalidArgument("alias must be 'champion' or 'challenger'")
-        alias = alias if alias in self.models else "champion"
-        ranker = self.models[alias][0]
-        probabilities = self._score(viewer_id, status_ids, author_ids, ages_seconds, alias) if status_ids else \
-            np.zeros((0, len(ranker.heads)))
-        body = {"scores": ranker.combine(probabilities).tolist(), "model": self.models[alias][1]}
-        if with_heads:
-            body["heads"] = {head: probabilities[:, i].tolist() for i, head in enumerate(ranker.heads)}
-        return body
+    #: A batch waits for nothing while the service is idle: it is whatever queued while the last
+    #: one was scored. The latency bound only sheds requests queued past the feed's own budget.
+    @bentoml.api(batchable=True, max_batch_size=16, max_latency_ms=5_000)
+    def score(self, requests: list[ScoreRequest]) -> list[dict]:
+        BATCH_REQUESTS.observe(len(requests))
+        bodies: list[dict] = [{} for _ in requests]
+        aliases = [r.alias if r.alias in self.models else "champion" for r in requests]
+        for alias in dict.fromkeys(aliases):
+            members = [i for i, a in enumerate(aliases) if a == alias]
+            ranker, name, _ = self.models[alias]
+            probabilities = self._score([requests[i] for i in members], alias)
+            bounds = np.cumsum([0] + [len(requests[i].status_ids) for i in members])
+            for i, start, end in zip(members, bounds[:-1], bounds[1:]):
+                heads = probabilities[start:end]
+                bodies[i] = {"scores": ranker.combine(heads).tolist(), "model": name}
+                if requests[i].with_heads:
+                    bodies[i]["heads"] = {head: heads[:, k].tolist() for k, head in enumerate(ranker.heads)}
+        return bodies
 
-    def _score(self, viewer_id: int, status_ids: list[int], author_ids: list[int],
-               ages_seconds: list[float], alias: str = "champion") -> np.ndarray:
-        """P(engagement) per candidate and head."""
+    def _score(self, requests: list[ScoreRequest], alias: str = "champion") -> np.ndarray:
+        """P(engagement) per candidate of ``requests`` (concatenated, in order) and head."""
         ranker, _, hydrator = self.models[alias]
-        rows = {"viewer_id": np.full(len(status_ids), viewer_id, dtype=np.int64),
-                "author_id": np.asarray(author_ids, dtype=np.int64),
-                "status_id": np.asarray(status_ids, dtype=np.int64),
-                "age_seconds": np.asarray(ages_seconds, dtype=np.float64)}
+        sizes = [len(r.status_ids) for r in requests]
+        if not sum(sizes):
+            return np.zeros((0, len(ranker.heads)))
+        rows = {"viewer_id": np.repeat(np.array([r.viewer_id for r in requests], dtype=np.int64), sizes),
+                "author_id": np.concatenate([r.author_ids for r in requests]).astype(np.int64),
+                "status_id": np.concatenate([r.status_ids for r in requests]).astype(np.int64),
+                "age_seconds": np.concatenate([r.ages_seconds for r in requests]).astype(np.float64)}
         columns, stats = hydrator.hydrate(rows)
         self._record(alias, stats)
         return ranker.predict_heads(columns)

@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -123,13 +124,42 @@ def test_score_carries_each_heads_probability_and_their_weighted_sum(service, ch
     predictor, _ = load_registered(chain.settings)
     payload = {"viewer_id": ml_chain.ACCOUNTS[20], "status_ids": candidates["status_ids"][:50],
                "author_ids": candidates["author_ids"][:50], "ages_seconds": candidates["ages_seconds"][:50]}
-    assert "heads" not in httpx.post(service["url"] + "/score", json=payload, timeout=30).json()
-    body = httpx.post(service["url"] + "/score", json={**payload, "with_heads": True}, timeout=30).json()
+    assert "heads" not in httpx.post(service["url"] + "/score", json={"requests": [payload]}, timeout=30).json()[0]
+    (body,) = httpx.post(service["url"] + "/score", json={"requests": [{**payload, "with_heads": True}]},
+                         timeout=30).json()
 
     assert list(body["heads"]) == list(predictor.heads)
     probabilities = np.array([body["heads"][h] for h in predictor.heads]).T
     assert probabilities.shape == (50, len(predictor.heads)) and ((probabilities > 0) & (probabilities < 1)).all()
     assert body["scores"] == pytest.approx(predictor.combine(probabilities).tolist(), abs=1e-9)
+
+
+def test_requests_scored_in_one_batch_each_get_their_own_scores(service, candidates):
+    """Adaptive batching: one HTTP call carrying two feed requests, and sixteen concurrent calls
+    that the service may merge, answer exactly what each request gets alone, in its own order."""
+    viewers = ml_chain.ACCOUNTS[40:56]
+    sizes = [1 + (i * 37) % len(candidates["status_ids"]) for i in range(len(viewers))]
+
+    def request(viewer: int, size: int) -> dict:
+        return {"viewer_id": viewer, **{k: v[:size] for k, v in candidates.items()}}
+
+    with RankerClient(service["url"], timeout_s=30) as client:
+        alone = [client.score(v, **{k: c[:n] for k, c in candidates.items()})[0] for v, n in zip(viewers, sizes)]
+    both = httpx.post(service["url"] + "/score", timeout=30,
+                      json={"requests": [request(viewers[0], sizes[0]), request(viewers[1], sizes[1])]}).json()
+    with ThreadPoolExecutor(len(viewers)) as pool:
+        together = list(pool.map(lambda job: httpx.post(service["url"] + "/score", timeout=30,
+                                                        json={"requests": [request(*job)]}).json()[0],
+                                 zip(viewers, sizes)))
+
+    # The same up to float32 rounding (a forward pass over more rows may sum in another order).
+    assert [b["scores"] for b in both] == [pytest.approx(alone[0], abs=1e-6), pytest.approx(alone[1], abs=1e-6)]
+    assert [t["scores"] for t in together] == [pytest.approx(a, abs=1e-6) for a in alone]
+    metrics = httpx.get(service["url"] + "/metrics", timeout=5).text
+    batches = {line.split('le="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+               for line in metrics.splitlines() if line.startswith("agora_ranker_batch_requests_bucket")}
+    assert batches["+Inf"] > batches["1.0"]  # at least one batch scored more than one request
+    print(f"\nbatches by size (cumulative): {batches}")
 
 
 def test_unknown_entities_and_empty_requests_still_score(service):
