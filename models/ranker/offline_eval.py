@@ -8,11 +8,12 @@ Two protocols, both on the validation slice (the time after the training split):
   every post of the :data:`CANDIDATE_WINDOW` before it (the look-back of the out-of-network
   sources) that the viewer did not write and had not been shown. Each candidate gets the same
   point-in-time Feast features as training, and the pool is ranked three ways — the model's
-  combined score Σ wᵢ·pᵢ, newest first (chronological), likes so far (popularity) — and NDCG@k
-  is how much of the best possible top k each order puts there;
+  combined score Σ wᵢ·pᵢ, chronological (the home timeline's order: followed accounts' posts
+  newest first, then the rest newest first), likes so far (popularity) — and NDCG@k is how much
+  of the best possible top k each order puts there;
 - **shown** (``ndcg@k_shown``): re-ordering only what the world's sessions showed the viewer
   (a median of eight posts). Every order of so short a list keeps most of the ideal gain —
-  newest first already scores ~0.79 and a perfect order 1.0 — so it barely separates rankers.
+  chronological already scores ~0.79 and a perfect order 1.0 — so it barely separates rankers.
 
 AUC per head is measured against what viewers actually did on the shown impressions."""
 
@@ -134,11 +135,18 @@ def _ranked(frame: pd.DataFrame, predictor, truth: WorldTruth) -> tuple[pd.DataF
     probabilities = predictor.predict_heads(frame)
     frame["model"] = predictor.combine(probabilities)
     frame["model_twitter_weights"] = probabilities @ np.array([TWITTER_WEIGHTS.get(h, 0.0) for h in predictor.heads])
-    frame["chronological"] = -frame["age_seconds"].to_numpy()  # newest post first
+    frame["chronological"] = home_timeline_order(frame)
     frame["popularity"] = frame["post_likes"].fillna(0).to_numpy()
     frame["gain"] = truth.like_probability(frame["viewer_id"], frame["status_id"])
     known = frame["gain"].notna().to_numpy()
     return frame[known], probabilities[known]
+
+
+def home_timeline_order(frame: pd.DataFrame) -> np.ndarray:
+    """The chronological home timeline's order: posts of accounts the viewer follows (the
+    point-in-time ``va_following`` feature), newest first, then the others, newest first."""
+    following = frame["va_following"].fillna(0).to_numpy() > 0
+    return np.where(following, 1e12, 0.0) - frame["age_seconds"].to_numpy()
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:

@@ -231,3 +231,11 @@ def test_a_feed_request_pools_the_posts_of_the_window_before_it_that_the_viewer_
     assert pool["event_timestamp"].is_unique
     assert ((pool["event_timestamp"] - noon) < pd.Timedelta(milliseconds=1)).all()
     assert pool["age_seconds"].tolist() == [2 * 3600, 70 * 3600, 4 * 3600]
+
+
+def test_the_chronological_baseline_is_the_home_timelines_order():
+    """Followed accounts' posts newest first, then the rest newest first (a missing feature: not followed)."""
+    from models.ranker.offline_eval import home_timeline_order
+
+    frame = pd.DataFrame({"va_following": [0, 1, np.nan, 1], "age_seconds": [10.0, 500.0, 5.0, 20.0]})
+    assert np.argsort(-home_timeline_order(frame)).tolist() == [3, 1, 2, 0]
