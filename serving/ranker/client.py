@@ -49,7 +49,7 @@ class RankerClient:
                    "author_ids": [int(a) for a in author_ids], "ages_seconds": [float(a) for a in ages_seconds],
                    "alias": alias}
         try:
-            response = self._http.post("/score", json={"requests": [payload]})  # one request; the service batches callers
+            response = self._http.post("/score", json={"requests": [payload]})  # the service batches callers
         except httpx.TimeoutException as exc:
             raise RankerUnavailable(f"ranker at {self.base_url} timed out after {self.timeout_s} s") from exc
         except httpx.HTTPError as exc:
