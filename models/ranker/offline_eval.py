@@ -108,8 +108,9 @@ def evaluate_ranker(settings: Settings, k: int = 20, viewers: int | None = None)
     predictor, version = load_registered(settings)
     truth = WorldTruth(settings.home / "world")
 
-    shown, probabilities = _ranked(dataset.validation().copy(), predictor, truth)
-    entities = candidate_pool(settings.events_dir, dataset.validation(), viewers=viewers or POOL_VIEWERS)
+    validation = dataset.validation()
+    shown, probabilities = _ranked(validation.copy(), predictor, truth)
+    entities = candidate_pool(settings.events_dir, validation, viewers=viewers or POOL_VIEWERS)
     features = store.get_historical_features(entity_df=entities,
                                              features=store.get_feature_service(predictor.feature_service)).to_df()
     pool, _ = _ranked(features, predictor, truth)

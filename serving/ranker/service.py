@@ -36,7 +36,7 @@ from serving.ranker.hydration import FeatureHydrator, HydrationStats
 log = structlog.get_logger("agora.ranker")
 
 
-#: Hydration cost per request, and the cache's effect, on BentoML's own ``/metrics``.
+#: Hydration cost per scored batch, batch sizes, and the cache's effect, on BentoML's own ``/metrics``.
 HYDRATION_SECONDS = bentoml.metrics.Histogram(
     name="agora_ranker_hydration_seconds", documentation="Feature hydration time per scored batch of /score requests",
     labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))

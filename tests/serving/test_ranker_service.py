@@ -88,6 +88,12 @@ def candidates(chain):
             "ages_seconds": [3_600.0 * (i % 48) for i in range(len(posts))]}
 
 
+def metric_value(metrics: str, name: str, *labels: str) -> float:
+    """The sum of ``name``'s samples carrying every one of ``labels`` in Prometheus text ``metrics``."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith(name + "{") and all(label in line for label in labels))
+
+
 def test_healthz_and_readyz_are_bentomls_own(service):
     for path in ("/healthz", "/readyz", "/livez"):
         assert httpx.get(service["url"] + path, timeout=5).status_code == 200
@@ -144,7 +150,7 @@ def test_requests_scored_in_one_batch_each_get_their_own_scores(service, candida
         return {"viewer_id": viewer, **{k: v[:size] for k, v in candidates.items()}}
 
     with RankerClient(service["url"], timeout_s=30) as client:
-        alone = [client.score(v, **{k: c[:n] for k, c in candidates.items()})[0] for v, n in zip(viewers, sizes)]
+        alone = [client.score(**request(v, n))[0] for v, n in zip(viewers, sizes)]
     both = httpx.post(service["url"] + "/score", timeout=30,
                       json={"requests": [request(viewers[0], sizes[0]), request(viewers[1], sizes[1])]}).json()
     with ThreadPoolExecutor(len(viewers)) as pool:
@@ -156,10 +162,9 @@ def test_requests_scored_in_one_batch_each_get_their_own_scores(service, candida
     assert [b["scores"] for b in both] == [pytest.approx(alone[0], abs=1e-6), pytest.approx(alone[1], abs=1e-6)]
     assert [t["scores"] for t in together] == [pytest.approx(a, abs=1e-6) for a in alone]
     metrics = httpx.get(service["url"] + "/metrics", timeout=5).text
-    batches = {line.split('le="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
-               for line in metrics.splitlines() if line.startswith("agora_ranker_batch_requests_bucket")}
+    batches = {le: metric_value(metrics, "agora_ranker_batch_requests_bucket", f'le="{le}"') for le in ("1.0", "+Inf")}
     assert batches["+Inf"] > batches["1.0"]  # at least one batch scored more than one request
-    print(f"\nbatches by size (cumulative): {batches}")
+    print(f"\nbatches (cumulative by size): {batches}")
 
 
 def test_unknown_entities_and_empty_requests_still_score(service):
@@ -198,8 +203,7 @@ def test_metrics_count_hydration_and_cache_rows_per_view(service, candidates):
     metrics = httpx.get(service["url"] + "/metrics", timeout=5).text
 
     def value(name: str, *labels: str) -> float:
-        return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
-                   if line.startswith(name + "{") and all(label in line for label in labels))
+        return metric_value(metrics, name, *labels)
 
     rows = len(candidates["status_ids"])
     assert value("agora_ranker_feature_rows_total", 'view="post_engagement"', 'result="hit"') >= rows
