@@ -76,7 +76,7 @@ def test_each_served_page_logs_one_exposure_with_the_arm(experiment_app, client)
     with session_scope(settings) as session:
         register = RegisterAccount(session)
         author = register(username="writer", email="w@x.org", password="long enough pw")
-        viewers = [register(username=f"reader{i}", email=f"r{i}@x.org", password="long enough pw") for i in range(6)]
+        viewers = [register(username=f"reader{i}", email=f"r{i}@x.org", password="long enough pw") for i in range(16)]
         tokens = {}
         for viewer in viewers:
             FollowAccount(session)(viewer, author)
