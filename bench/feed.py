@@ -180,6 +180,21 @@ def ranker_ms(before: dict, after: dict) -> float | None:
     return round(1000 * delta(before, after, name, endpoint="/score") / count, 2) if count else None
 
 
+def ranker_batches(before: dict, after: dict) -> float | None:
+    """Mean feed requests per scored batch (``agora_ranker_batch_requests``: adaptive batching at work)."""
+    batches = delta(before, after, "agora_ranker_batch_requests_count")
+    return round(delta(before, after, "agora_ranker_batch_requests_sum") / batches, 2) if batches else None
+
+
+def ranker_view_reads(before: dict, after: dict) -> dict[str, float]:
+    """Per feature view, ms per scored batch spent reading its missing rows from the online store."""
+    batches = delta(before, after, "agora_ranker_batch_requests_count")
+    views = {dict(ls)["view"] for (n, ls) in after if n == "agora_ranker_feast_view_read_seconds_total"}
+    per_view = {v: 1000 * delta(before, after, "agora_ranker_feast_view_read_seconds_total", view=v) / batches
+                for v in views} if batches else {}
+    return {v: round(ms, 2) for v, ms in sorted(per_view.items(), key=lambda item: -item[1])}
+
+
 # -- the runs ---------------------------------------------------------------------------------------
 class FeedServices:
     """The ranker (started once) and the API (restarted per phase: the cache TTL is read at start)."""
@@ -257,7 +272,8 @@ def phase(services: FeedServices, tokens_file: Path, *, cache_seconds: int, page
         out[order] = summary
         if order == "ranked":
             out["ranked_feed"] = {**feed_figures(before, after), "ranker_service_ms_per_call": ranker_ms(
-                ranker_before, ranker_after)}
+                ranker_before, ranker_after), "ranker_requests_per_batch": ranker_batches(ranker_before, ranker_after),
+                "ranker_feast_read_ms_per_batch_by_view": ranker_view_reads(ranker_before, ranker_after)}
     ranked_p95, chronological_p95 = out["ranked"]["p95_ms"], out["chronological"]["p95_ms"]
     out["ratio_p95_ranked_over_chronological"] = round(ranked_p95 / chronological_p95, 2) \
         if ranked_p95 and chronological_p95 else None

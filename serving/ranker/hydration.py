@@ -209,6 +209,7 @@ class HydrationStats:
 
     hits: dict[str, int] = field(default_factory=dict)
     misses: dict[str, int] = field(default_factory=dict)
+    read_seconds: dict[str, float] = field(default_factory=dict)   # view → its online read and decoding
     feast_calls: int = 0
     feast_seconds: float = 0.0
     seconds: float = 0.0
@@ -224,6 +225,7 @@ class _Read:
     keys: list[np.ndarray]            # unique key tuples, one array per key column
     inverse: np.ndarray               # request row rows[i] wants tuple inverse[i]
     values: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)   # view → feature → values
+    seconds: dict[str, float] = field(default_factory=dict)                  # view → time to read it
 
     @classmethod
     def of(cls, views: list[ViewRows], columns: Mapping[str, np.ndarray], rows: np.ndarray) -> _Read:
@@ -313,6 +315,7 @@ class FeatureHydrator:
             for read in reads:
                 self._read(read)
             stats.feast_calls, stats.feast_seconds = len(reads), time.perf_counter() - fetch_started
+            stats.read_seconds = {view: seconds for read in reads for view, seconds in read.seconds.items()}
             with self._lock:
                 for read in reads:
                     for view in read.views:
@@ -349,6 +352,7 @@ class FeatureHydrator:
         into ``read.values`` (a feature the store lacks for a key reads as NaN)."""
         entity_keys: dict[tuple[str, ...], list] = {}     # views of one entity key share its protos
         for view in read.views:
+            started = time.perf_counter()
             keys = entity_keys.get(view.join_keys)
             if keys is None:
                 keys = entity_keys[view.join_keys] = _entity_keys(view.join_keys, read.keys)
@@ -361,6 +365,7 @@ class FeatureHydrator:
                                            count=len(found))
             for name in view.lists:
                 values[name] = padded([_listed(row.get(name)) for row in found])
+            read.seconds[view.name] = time.perf_counter() - started
 
 
 def _fill(found: dict[str, np.ndarray], rows: np.ndarray, inverse: np.ndarray,

@@ -18,7 +18,7 @@ feature service's, read through a hot-row cache in front of the Feast online sto
 on-demand views computed by their own ``features/on_demand.py`` functions); preprocessing is the
 model's (``models/ranker``), never a copy.
 ``/healthz``, ``/livez`` and ``/readyz`` are BentoML's; ``/metrics`` adds the hydration time and
-the cache's hits and misses per feature view.
+the cache's hits and misses per feature view, and the time spent reading each view from Feast.
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ HYDRATION_SECONDS = bentoml.metrics.Histogram(
     name="agora_ranker_hydration_seconds", documentation="Feature hydration time per scored batch of /score requests",
     labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
 FEAST_SECONDS = bentoml.metrics.Histogram(
-    name="agora_ranker_feast_read_seconds", documentation="Time in Feast get_online_features for cache misses",
-    labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+    name="agora_ranker_feast_read_seconds", documentation="Time reading the Feast online store for cache misses, "
+    "per scored batch", labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+VIEW_READ_SECONDS = bentoml.metrics.Counter(
+    name="agora_ranker_feast_view_read_seconds", documentation="Time reading each feature view's missing rows "
+    "from the Feast online store (which view a cold viewer waits for)", labelnames=["view"])
 BATCH_REQUESTS = bentoml.metrics.Histogram(
     name="agora_ranker_batch_requests", documentation="Feed requests scored together in one batch (adaptive batching)",
     buckets=(1, 2, 4, 8, 16))
@@ -162,6 +165,8 @@ class RankerService:
         HYDRATION_SECONDS.labels(alias=alias).observe(stats.seconds)
         if stats.feast_calls:
             FEAST_SECONDS.labels(alias=alias).observe(stats.feast_seconds)
+        for view, seconds in stats.read_seconds.items():
+            VIEW_READ_SECONDS.labels(view=view).inc(seconds)
         for view, hits in stats.hits.items():
             CACHE_ROWS.labels(view=view, result="hit").inc(hits)
             CACHE_ROWS.labels(view=view, result="miss").inc(stats.misses[view])

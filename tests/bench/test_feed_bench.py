@@ -40,6 +40,22 @@ def test_figures_are_deltas_between_two_scrapes():
                                                   "heuristics": 1.0, "selection": 0}
 
 
+def test_ranker_figures_are_batch_sizes_and_view_reads_per_batch():
+    registry = CollectorRegistry()
+    batches = Histogram("agora_ranker_batch_requests", "", buckets=(1, 2, 4, 8, 16), registry=registry)
+    reads = Counter("agora_ranker_feast_view_read_seconds", "", ["view"], registry=registry)
+    batches.observe(16)   # before the run: must not count
+    before = feed.parse_metrics(generate_latest(registry).decode())
+    for size in (1, 3, 2):
+        batches.observe(size)
+    reads.labels("post_counters").inc(0.006)
+    reads.labels("viewer_author_affinity").inc(0.003)
+    after = feed.parse_metrics(generate_latest(registry).decode())
+    assert feed.ranker_batches(before, after) == 2.0
+    assert feed.ranker_view_reads(before, after) == {"post_counters": 2.0, "viewer_author_affinity": 1.0}
+    assert list(feed.ranker_view_reads(before, after)) == ["post_counters", "viewer_author_affinity"]  # costliest first
+
+
 def test_report_states_the_targets_beside_the_figures(tmp_path, monkeypatch):
     for module, name, value in ((common, "RESULTS_DIR", tmp_path), (report, "RESULTS_DIR", tmp_path),
                                 (report, "REPORT", tmp_path / "REPORT.md"), (report, "PLOTS", tmp_path / "plots")):

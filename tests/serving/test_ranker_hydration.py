@@ -80,6 +80,9 @@ def test_cold_and_warm_hydration_return_feasts_values(store, service, predictor,
         np.testing.assert_array_equal(warm[name], cold[name], err_msg=name)
     assert sum(cold_stats.hits.values()) == 0 and cold_stats.feast_calls == 4  # viewer, author, status, pair
     assert sum(warm_stats.misses.values()) == 0 and warm_stats.feast_calls == 0
+    # Every stored view was read once, and timed apart (which view a cold viewer waits for).
+    assert set(cold_stats.read_seconds) == set(hydrator.views) and all(s > 0 for s in cold_stats.read_seconds.values())
+    assert sum(cold_stats.read_seconds.values()) <= cold_stats.feast_seconds and not warm_stats.read_seconds
     assert predictor.predict_heads(warm) == pytest.approx(predictor.predict_heads(expected))
 
 

@@ -209,6 +209,8 @@ def test_metrics_count_hydration_and_cache_rows_per_view(service, candidates):
     assert value("agora_ranker_feature_rows_total", 'view="post_engagement"', 'result="hit"') >= rows
     assert value("agora_ranker_feature_rows_total", 'view="viewer_author_affinity"', 'result="miss"') > 0
     assert value("agora_ranker_hydration_seconds_count", 'alias="champion"') >= 2
+    # The first request read the viewer × author pairs from the online store, and that took time.
+    assert value("agora_ranker_feast_view_read_seconds_total", 'view="viewer_author_affinity"') > 0
 
 
 def test_client_raises_once_the_service_is_stopped(service, candidates):
