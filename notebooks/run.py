@@ -6,7 +6,9 @@
    like 02, call the project's training functions themselves);
 3. each ``NN_*.ipynb`` executed with nbclient on the ``python3`` kernel of this virtualenv, with
    ``AGORA_HOME`` (and ``AGORA_DATA_DIR``, the real public data sets) in the kernel's environment.
-   A cell error fails that notebook; the others still run.
+   A cell error fails that notebook; the others still run. A notebook that reads a data set (its
+   metadata's ``agora.data``: paths under ``AGORA_DATA_DIR``) is skipped, saying which file is
+   missing, where that data set is not on the machine (it is never committed).
 
 The notebooks in git stay output-free; the executed copies (with outputs and plots) are written
 to ``<temp dir>/executed/`` for a look. Exits 1 if any notebook failed; the temp directory is then
@@ -66,6 +68,10 @@ def main() -> int:
     executed.mkdir(exist_ok=True)
     failed = []
     for path in notebooks:
+        missing = _missing_data(path)
+        if missing:
+            print(f"{path.name:<44} SKIP    no data: {missing}", flush=True)
+            continue
         started = time.perf_counter()
         error = _execute(path, executed / path.name, args.timeout)
         seconds = time.perf_counter() - started
@@ -73,7 +79,7 @@ def main() -> int:
         if error is not None:
             failed.append(path.name)
             print(_indent(error), flush=True)
-    print(f"notebooks: {len(notebooks) - len(failed)}/{len(notebooks)} ran without errors", flush=True)
+    print(f"notebooks: {len(notebooks) - len(failed)}/{len(notebooks)} ran without errors or were skipped", flush=True)
     return _finish(workdir, failed=bool(failed), keep=args.keep or args.home is not None)
 
 
@@ -85,6 +91,15 @@ def _select(names: list[str]) -> list[Path]:
     if len(chosen) != len(names):
         raise SystemExit(f"unknown notebook in {names}; have: {[p.name for p in every]}")
     return chosen
+
+
+def _missing_data(path: Path) -> Path | None:
+    """The first data file the notebook declares (metadata ``agora.data``) that is not on this machine."""
+    import nbformat
+
+    wanted = nbformat.read(path, as_version=4).metadata.get("agora", {}).get("data", [])
+    data_dir = Path(os.environ["AGORA_DATA_DIR"])
+    return next((data_dir / name for name in wanted if not (data_dir / name).is_file()), None)
 
 
 def _configure_environment(home: Path) -> None:
