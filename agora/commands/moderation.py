@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (head: --head-lr)")
     train.add_argument("--head-lr", type=float, default=1e-3)
+    train.add_argument("--layer-decay", type=float, default=1.0,
+                       help="layer-wise learning-rate decay: each encoder layer learns at this times the rate of "
+                            "the one above (1: one rate for all)")
     train.add_argument("--max-length", type=int, default=64)
     train.add_argument("--weight-power", type=float, default=0.5,
                        help="class weights = inverse frequency ** this (0 = none, 1 = full inverse)")
@@ -131,7 +134,8 @@ def _train(args: argparse.Namespace) -> int:
             return 2
     config = TrainConfig(
         data=args.data, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
-        max_length=args.max_length, weight_power=args.weight_power, max_rows=args.max_rows, seed=args.seed,
+        layer_decay=args.layer_decay, max_length=args.max_length, weight_power=args.weight_power,
+        max_rows=args.max_rows, seed=args.seed,
         split_seed=args.split_seed, val_fraction=args.val_fraction, tune_prior=not args.no_tune_prior,
         soft_labels=not args.no_soft_labels, ngram=not args.no_ngram, ngram_c=args.ngram_c,
         ensemble_size=args.ensemble_size, offset_objective=args.offset_objective,

@@ -53,6 +53,7 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 5e-5
     head_lr: float = 1e-3
+    layer_decay: float = 1.0             # layer-wise LR decay: layer i from the top learns at lr × decay^i
     weight_decay: float = 0.01
     warmup_fraction: float = 0.06
     max_length: int = 64
@@ -264,16 +265,26 @@ class MemberFineTuner:
 
 
 def _parameter_groups(model, config: TrainConfig) -> list[dict[str, Any]]:
-    """AdamW groups: encoder weights with decay, encoder biases/norms without, the head at its own LR."""
+    """AdamW groups: encoder weights with decay, encoder biases/norms without, the head at its own
+    LR. With ``layer_decay`` < 1 (layer-wise learning-rate decay, Howard & Ruder 2018; Sun et al.
+    2019) the top transformer layer learns at ``lr``, each layer below at ``layer_decay`` times the
+    one above, the embeddings below the bottom layer, so fine-tuning moves the general lower
+    layers least."""
     no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm")
-    encoder_params = list(model.encoder.named_parameters())
-    return [
-        {"params": [p for n, p in encoder_params if not any(k in n for k in no_decay)],
-         "weight_decay": config.weight_decay, "lr": config.lr},
-        {"params": [p for n, p in encoder_params if any(k in n for k in no_decay)],
-         "weight_decay": 0.0, "lr": config.lr},
-        {"params": list(model.head.parameters()), "weight_decay": 0.0, "lr": config.head_lr},
-    ]
+    layers = model.encoder.config.num_hidden_layers
+    groups: dict[tuple[float, bool], list] = {}
+    for name, param in model.encoder.named_parameters():
+        if name.startswith("embeddings."):
+            depth = layers
+        elif name.startswith("encoder.layer."):
+            depth = layers - 1 - int(name.split(".")[2])
+        else:   # the pooler (unused by mean pooling) and anything above the layers
+            depth = 0
+        decays = not any(k in name for k in no_decay)
+        groups.setdefault((config.lr * config.layer_decay ** depth, decays), []).append(param)
+    return [{"params": params, "lr": lr, "weight_decay": config.weight_decay if decays else 0.0}
+            for (lr, decays), params in groups.items()] + [
+        {"params": list(model.head.parameters()), "weight_decay": 0.0, "lr": config.head_lr}]
 
 
 def train(config: TrainConfig) -> TrainResult:

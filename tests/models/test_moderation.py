@@ -74,6 +74,30 @@ def test_hate_f1_offsets_keep_the_weighted_f1_floor():
     assert scored["hate-f1"]["weighted_f1"] < scored["gate"]["weighted_f1"]  # what it pays for that
 
 
+def test_layer_decay_gives_each_layer_its_rate_below_the_one_above():
+    from transformers import AutoModel
+
+    from models.moderation.model import ModerationClassifier
+    from models.moderation.train import TrainConfig, _parameter_groups, base_model_path
+
+    encoder = AutoModel.from_pretrained(base_model_path(), local_files_only=True)
+    model = ModerationClassifier(encoder, encoder.config.hidden_size)
+    layers = encoder.config.num_hidden_layers
+
+    def rates(decay: float) -> dict[str, float]:
+        groups = _parameter_groups(model, TrainConfig(data=Path("x.csv"), lr=1e-4, head_lr=1e-3, layer_decay=decay))
+        by_param = {id(p): group["lr"] for group in groups for p in group["params"]}
+        return {name: by_param[id(p)] for name, p in model.named_parameters()}
+
+    flat, decayed = rates(1.0), rates(0.8)
+    assert set(flat) == {name for name, _ in model.named_parameters()}    # every parameter, once
+    assert {lr for name, lr in flat.items() if name.startswith("encoder.")} == {1e-4}
+    assert decayed[f"encoder.encoder.layer.{layers - 1}.output.dense.weight"] == pytest.approx(1e-4)
+    assert decayed["encoder.encoder.layer.0.output.dense.weight"] == pytest.approx(1e-4 * 0.8 ** (layers - 1))
+    assert decayed["encoder.embeddings.word_embeddings.weight"] == pytest.approx(1e-4 * 0.8 ** layers)
+    assert decayed["head.weight"] == flat["head.weight"] == 1e-3
+
+
 def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
     from mlflow import MlflowClient
 
