@@ -41,8 +41,9 @@ HYDRATION_SECONDS = bentoml.metrics.Histogram(
     name="agora_ranker_hydration_seconds", documentation="Feature hydration time per scored batch of /score requests",
     labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
 FEAST_SECONDS = bentoml.metrics.Histogram(
-    name="agora_ranker_feast_read_seconds", documentation="Time reading the Feast online store for cache misses, "
-    "per scored batch", labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
+    name="agora_ranker_feast_read_seconds",
+    documentation="Time reading the Feast online store for cache misses, per scored batch",
+    labelnames=["alias"], buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0))
 VIEW_READ_SECONDS = bentoml.metrics.Counter(
     name="agora_ranker_feast_view_read_seconds", documentation="Time reading each feature view's missing rows "
     "from the Feast online store (which view a cold viewer waits for)", labelnames=["view"])
