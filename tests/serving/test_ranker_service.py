@@ -202,15 +202,13 @@ def test_metrics_count_hydration_and_cache_rows_per_view(service, candidates):
             client.score(ml_chain.ACCOUNTS[30], **candidates)
     metrics = httpx.get(service["url"] + "/metrics", timeout=5).text
 
-    def value(name: str, *labels: str) -> float:
-        return metric_value(metrics, name, *labels)
-
     rows = len(candidates["status_ids"])
-    assert value("agora_ranker_feature_rows_total", 'view="post_engagement"', 'result="hit"') >= rows
-    assert value("agora_ranker_feature_rows_total", 'view="viewer_author_affinity"', 'result="miss"') > 0
-    assert value("agora_ranker_hydration_seconds_count", 'alias="champion"') >= 2
+    assert metric_value(metrics, "agora_ranker_feature_rows_total", 'view="post_engagement"', 'result="hit"') >= rows
+    assert metric_value(metrics, "agora_ranker_feature_rows_total", 'view="viewer_author_affinity"',
+                        'result="miss"') > 0
+    assert metric_value(metrics, "agora_ranker_hydration_seconds_count", 'alias="champion"') >= 2
     # The first request read the viewer × author pairs from the online store, and that took time.
-    assert value("agora_ranker_feast_view_read_seconds_total", 'view="viewer_author_affinity"') > 0
+    assert metric_value(metrics, "agora_ranker_feast_view_read_seconds_total", 'view="viewer_author_affinity"') > 0
 
 
 def test_client_raises_once_the_service_is_stopped(service, candidates):
