@@ -15,7 +15,9 @@ import pytest
 from agora.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DAVIDSON = Path(os.environ.get("AGORA_DAVIDSON_CSV", REPO_ROOT.parent / "shared/data/davidson2017/train.csv"))
+#: The real public data sets, found as the notebooks find them (``notebooks/run.py``).
+DATA_DIR = Path(os.environ.get("AGORA_DATA_DIR", REPO_ROOT.parent / "shared/data"))
+DAVIDSON = DATA_DIR / "davidson2017/train.csv"
 
 pytestmark = pytest.mark.skipif(not DAVIDSON.is_file(), reason=f"Davidson 2017 CSV not found at {DAVIDSON}")
 
