@@ -175,7 +175,7 @@ def test_evaluate_ranker_prints_ndcg_against_baselines_and_auc_per_head(chain, c
 
     _write_world_truth(chain.settings, chain.world)
     with ml_chain.home_env(chain.settings):
-        assert main(["evaluate", "ranker", "--json", "--viewers", "40"]) == 0
+        assert main(["evaluate", "ranker", "--json", "--viewers", "10"]) == 0
     result = json.loads(capsys.readouterr().out)
 
     for protocol in ("ndcg@20", "ndcg@20_shown"):
@@ -188,7 +188,7 @@ def test_evaluate_ranker_prints_ndcg_against_baselines_and_auc_per_head(chain, c
     # One request per sampled viewer, ranking every post of the three days before it: far more
     # than the handful of posts a viewer was shown.
     pool = result["candidate_pool"]
-    assert pool["viewers"] == 40 and pool["window_hours"] == 72
+    assert pool["viewers"] == 10 and pool["window_hours"] == 72
     assert pool["candidates_per_viewer"] > 5 * result["impressions"] / result["viewers"]
     assert result["model"] == f"ranker/{chain.results['ranker'].version}"
 
