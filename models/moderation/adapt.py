@@ -77,7 +77,7 @@ def adapt_encoder(config: AdaptConfig) -> AdaptResult:
     from tqdm.auto import tqdm
     from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup
 
-    from models.moderation.train import NUM_THREADS, _pad, base_model_path, length_bucketed_batches
+    from models.moderation.train import NUM_THREADS, pad_batch, base_model_path, length_bucketed_batches
     from models.registry import configure_mlflow
 
     torch.set_num_threads(NUM_THREADS)
@@ -118,7 +118,7 @@ def adapt_encoder(config: AdaptConfig) -> AdaptResult:
                        disable=not config.progress, dynamic_ncols=True)
             running = 0.0
             for i, idx in enumerate(bar, 1):
-                input_ids, attention_mask = _pad([encoded[j] for j in idx], tokenizer.pad_token_id)
+                input_ids, attention_mask = pad_batch([encoded[j] for j in idx], tokenizer.pad_token_id)
                 special_mask = torch.isin(input_ids, special_ids)
                 corrupted, labels = mask_tokens(input_ids, attention_mask, special_mask, tokenizer,
                                                 config.mask_probability, generator)

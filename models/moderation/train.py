@@ -117,7 +117,8 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random
     return batches
 
 
-def _pad(ids: list[list[int]], pad_id: int):
+def pad_batch(ids: list[list[int]], pad_id: int):
+    """Token id lists → (input ids, attention mask), padded to the longest of the batch."""
     import torch
 
     width = max(len(x) for x in ids)
@@ -240,7 +241,7 @@ class MemberFineTuner:
                        unit="batch", disable=not config.progress, dynamic_ncols=True)
             running = 0.0
             for i, idx in enumerate(bar, 1):
-                input_ids, mask = _pad([self.train_ids[j] for j in idx], self.tokenizer.pad_token_id)
+                input_ids, mask = pad_batch([self.train_ids[j] for j in idx], self.tokenizer.pad_token_id)
                 loss = self.loss_fn(model(input_ids, mask), torch.from_numpy(self.targets[idx]).float())
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -184,11 +184,11 @@ def test_masking_picks_only_real_tokens_in_berts_proportions():
     from transformers import AutoTokenizer
 
     from models.moderation.adapt import mask_tokens
-    from models.moderation.train import _pad, base_model_path
+    from models.moderation.train import pad_batch, base_model_path
 
     tokenizer = AutoTokenizer.from_pretrained(base_model_path(), local_files_only=True)
     ids = tokenizer(["some words in a tweet that goes on for a while"] * 200 + ["short"] * 200)["input_ids"]
-    input_ids, attention_mask = _pad(ids, tokenizer.pad_token_id)
+    input_ids, attention_mask = pad_batch(ids, tokenizer.pad_token_id)
     special = torch.isin(input_ids, torch.tensor(tokenizer.all_special_ids))
     corrupted, labels = mask_tokens(input_ids, attention_mask, special, tokenizer, 0.15,
                                     torch.Generator().manual_seed(0))
@@ -215,10 +215,12 @@ def test_adapt_then_fine_tune_the_adapted_encoder(agora_home, small_csv, tmp_pat
     assert main(["moderation", "adapt", "--data", str(small_csv), "--out", str(out), "--epochs", "1",
                  "--no-progress"]) == 0
     assert "170 training tweets" in capsys.readouterr().out        # 200 rows less the 15% validation split
-    before = load_file(str(Path(base_model_path()) / "model.safetensors"))
-    after = load_file(str(out / "model.safetensors"))
-    word = next(k for k in after if k.endswith("word_embeddings.weight"))
-    assert not np.allclose(before[next(k for k in before if k.endswith("word_embeddings.weight"))], after[word])
+
+    def word_embeddings(directory) -> np.ndarray:
+        weights = load_file(str(Path(directory) / "model.safetensors"))
+        return next(w for name, w in weights.items() if name.endswith("word_embeddings.weight"))
+
+    assert not np.allclose(word_embeddings(base_model_path()), word_embeddings(out))
 
     assert main(["moderation", "train", "--data", str(small_csv), "--base-model", str(out), "--max-rows", "32",
                  "--max-length", "48", "--no-ngram", "--no-progress"]) == 0
