@@ -49,8 +49,11 @@ def main() -> int:
     home = (args.home or workdir / "agora_home").resolve()
     _configure_environment(home)
     print(f"notebooks: AGORA_HOME={home}", flush=True)
+    missing = {path: _missing_data(path) for path in notebooks}
 
-    if args.home is not None and any(home.glob("lake/events/date=*")):
+    if all(missing.values()):
+        print("  every selected notebook lacks its data: no world to build", flush=True)
+    elif args.home is not None and any(home.glob("lake/events/date=*")):
         print("  reusing the world and lake already there", flush=True)
     else:
         chain = [
@@ -68,9 +71,8 @@ def main() -> int:
     executed.mkdir(exist_ok=True)
     failed = []
     for path in notebooks:
-        missing = _missing_data(path)
-        if missing:
-            print(f"{path.name:<44} SKIP    no data: {missing}", flush=True)
+        if missing[path]:
+            print(f"{path.name:<44} SKIP    no data: {missing[path]}", flush=True)
             continue
         started = time.perf_counter()
         error = _execute(path, executed / path.name, args.timeout)

@@ -88,6 +88,8 @@ def adapt_encoder(config: AdaptConfig) -> AdaptResult:
                                  config.max_rows, config.seed)["text"].tolist()
     base = config.base_model or base_model_path()
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    log.info("loading %s with a masked-language-model head: a sentence encoder ships none, so transformers "
+             "reports the head's weights MISSING and initialises them (expected)", base)
     model = AutoModelForMaskedLM.from_pretrained(base, local_files_only=True)
     encoded = tokenizer(texts, truncation=True, max_length=config.max_length)["input_ids"]
     lengths = np.array([len(ids) for ids in encoded])

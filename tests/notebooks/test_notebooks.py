@@ -45,3 +45,16 @@ def test_notebook_runs_top_to_bottom_on_a_small_world(path, runner_output):
     if status == "SKIP":   # a real data set the notebook reads is not on this machine
         pytest.skip(line[len(path.name):].strip())
     assert status == "PASS", runner_output[-6000:]
+
+
+def test_notebooks_without_their_data_are_skipped_without_building_a_world(tmp_path):
+    data_notebooks = [p.stem for p in NOTEBOOKS if json.loads(p.read_text())["metadata"].get("agora", {}).get("data")]
+    assert data_notebooks, "no notebook declares a real data set any more"
+    env = {**os.environ, "AGORA_DATA_DIR": str(tmp_path / "absent")}
+    result = subprocess.run([sys.executable, str(REPO / "notebooks" / "run.py"), *data_notebooks],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no world to build" in result.stdout and "agora world generate" not in result.stdout
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.split(" ", 1)[0].endswith(".ipynb")}
+    for name in data_notebooks:
+        assert f"SKIP    no data: {tmp_path / 'absent'}" in lines[f"{name}.ipynb"]
