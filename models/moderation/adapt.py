@@ -77,7 +77,8 @@ def adapt_encoder(config: AdaptConfig) -> AdaptResult:
     from tqdm.auto import tqdm
     from transformers import AutoModelForMaskedLM, AutoTokenizer, get_linear_schedule_with_warmup
 
-    from models.moderation.train import NUM_THREADS, pad_batch, base_model_path, length_bucketed_batches
+    from models.moderation.train import (NUM_THREADS, base_model_path, length_bucketed_batches, pad_batch,
+                                         weight_decays)
     from models.registry import configure_mlflow
 
     torch.set_num_threads(NUM_THREADS)
@@ -95,10 +96,10 @@ def adapt_encoder(config: AdaptConfig) -> AdaptResult:
     lengths = np.array([len(ids) for ids in encoded])
     special_ids = torch.tensor(sorted(set(tokenizer.all_special_ids)))
 
-    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
-    no_decay = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
+    named = list(model.named_parameters())
+    optimizer = torch.optim.AdamW([
+        {"params": [p for n, p in named if weight_decays(n)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in named if not weight_decays(n)], "weight_decay": 0.0}], lr=config.lr)
     total_steps = max(1, math.ceil(len(encoded) / config.batch_size) * config.epochs)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_fraction * total_steps), total_steps)
     generator = torch.Generator().manual_seed(config.seed)

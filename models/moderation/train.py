@@ -265,13 +265,17 @@ class MemberFineTuner:
         return model.eval(), epoch_logits
 
 
+def weight_decays(name: str) -> bool:
+    """Whether AdamW's weight decay applies to this parameter: not to biases and norms."""
+    return not any(k in name for k in ("bias", "LayerNorm.weight", "layernorm", "norm"))
+
+
 def _parameter_groups(model, config: TrainConfig) -> list[dict[str, Any]]:
     """AdamW groups: encoder weights with decay, encoder biases/norms without, the head at its own
     LR. With ``layer_decay`` < 1 (layer-wise learning-rate decay, Howard & Ruder 2018; Sun et al.
     2019) the top transformer layer learns at ``lr``, each layer below at ``layer_decay`` times the
     one above, the embeddings below the bottom layer, so fine-tuning moves the general lower
     layers least."""
-    no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm")
     layers = model.encoder.config.num_hidden_layers
     groups: dict[tuple[float, bool], list] = {}
     for name, param in model.encoder.named_parameters():
@@ -281,8 +285,7 @@ def _parameter_groups(model, config: TrainConfig) -> list[dict[str, Any]]:
             depth = layers - 1 - int(name.split(".")[2])
         else:   # the pooler (unused by mean pooling) and anything above the layers
             depth = 0
-        decays = not any(k in name for k in no_decay)
-        groups.setdefault((config.lr * config.layer_decay ** depth, decays), []).append(param)
+        groups.setdefault((config.lr * config.layer_decay ** depth, weight_decays(name)), []).append(param)
     return [{"params": params, "lr": lr, "weight_decay": config.weight_decay if decays else 0.0}
             for (lr, decays), params in groups.items()] + [
         {"params": list(model.head.parameters()), "weight_decay": 0.0, "lr": config.head_lr}]
