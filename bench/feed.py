@@ -171,6 +171,37 @@ def feed_figures(before: dict, after: dict) -> dict:
             "stage_ms_per_run": per_stage, "stage_groups_ms_per_run": groups}
 
 
+def server_page_ms(before: dict, after: dict) -> dict[str, dict]:
+    """Per list source (``cached``, ``ranked`` = the pipeline ran: a miss, ``chronological``): pages
+    answered and the API handler's p50 / p95 in ms, read off ``agora_feed_page_seconds``' buckets
+    (linear within a bucket). Server-side, each request counted once: wrk's figures add its
+    coordinated-omission correction on top (see the description)."""
+    name = "agora_feed_page_seconds"
+    sources = sorted({dict(ls)["list"] for (n, ls) in after if n == f"{name}_count"})
+    out = {}
+    for source in sources:
+        count = delta(before, after, f"{name}_count", list=source)
+        if not count:
+            continue
+        les = sorted({dict(ls)["le"] for (n, ls) in after if n == f"{name}_bucket" and dict(ls)["list"] == source},
+                     key=float)
+        cumulative = [(float(le), delta(before, after, f"{name}_bucket", list=source, le=le)) for le in les]
+        out[source] = {"n": int(count), **{f"p{q}_ms": _bucket_quantile(cumulative, count * q / 100) for q in (50, 95)}}
+    return out
+
+
+def _bucket_quantile(cumulative: list[tuple[float, float]], rank: float) -> float | None:
+    lower, below = 0.0, 0.0
+    for upper, at_or_below in cumulative:
+        if at_or_below >= rank:
+            if upper == float("inf"):
+                return round(1000 * lower, 1)   # past the last finite bucket: its bound, a lower bound
+            share = (rank - below) / (at_or_below - below) if at_or_below > below else 1.0
+            return round(1000 * (lower + (upper - lower) * share), 1)
+        lower, below = upper, at_or_below
+    return None
+
+
 def ranker_ms(before: dict, after: dict) -> float | None:
     """Mean server-side time of the ranker's ``/score`` (BentoML's request-duration histogram)."""
     name = next((n for n, _ in after if n.endswith("request_duration_seconds_sum")), None)
@@ -269,7 +300,7 @@ def phase(services: FeedServices, tokens_file: Path, *, cache_seconds: int, page
         before, ranker_before = scrape(api_metrics), scrape(ranker_metrics)
         summary = run_wrk(settings.api_url, tokens_file, order=order, pages=pages, seconds=SECONDS)
         after, ranker_after = scrape(api_metrics), scrape(ranker_metrics)
-        out[order] = summary
+        out[order] = {**summary, "server_page_ms": server_page_ms(before, after)}
         if order == "ranked":
             out["ranked_feed"] = {**feed_figures(before, after), "ranker_service_ms_per_call": ranker_ms(
                 ranker_before, ranker_after), "ranker_requests_per_batch": ranker_batches(ranker_before, ranker_after),
@@ -370,7 +401,11 @@ def main() -> None:
                         f"{world['accounts']:,}-account bulk world: cold path (page cache off, first pages) and "
                         f"load with the cache (sessions of {PAGES} pages), ranked vs chronological (baseline) in "
                         f"the same run, same viewers. The retrieval service is not started: the embedding source "
-                        f"fails fast and the feed runs on its other sources."
+                        f"fails fast and the feed runs on its other sources. wrk's percentiles include its "
+                        f"coordinated-omission correction (a response slower than the mean interval between a "
+                        f"connection's requests adds the samples a client sending at that constant rate would "
+                        f"have waited), so each slow page (a cache miss) counts several times in the p95; "
+                        f"server_page_ms is the API's own time per page, by where its list came from, without it."
                         + ("" if own_chain else f" The ranker and its Feast store come from the chain of a "
                            f"{RANKER_USERS:,}-account world (this world's own features are not in Feast: "
                            f"materializing them in Feast's local offline store ran out of memory, docs/scaling.md "

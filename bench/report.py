@@ -172,6 +172,14 @@ def feed_tables(result: dict) -> list[str]:
              f"| ranker service time per /score call (cold) | {_fmt(cold_feed.get('ranker_service_ms_per_call'))} ms"
              f" | |"]
     scaled = result.get("scaled_out_load") or {}
+    for name, phase in (("load", load), ("scaled out", scaled)):
+        server = (phase.get("ranked") or {}).get("server_page_ms") or {}
+        if server:
+            cached_pages, misses = server.get("cached", {}), server.get("ranked", {})
+            lines.append(f"| {name}, API handler per ranked page (server side, no wrk correction): "
+                         f"cached list p50 / p95; miss p50 / p95 (pages) | "
+                         f"{_fmt(cached_pages.get('p50_ms'))} / {_fmt(cached_pages.get('p95_ms'))} ms; "
+                         f"{_fmt(misses.get('p50_ms'))} / {_fmt(misses.get('p95_ms'))} ms ({misses.get('n', 0)}) | |")
     if scaled.get("ranked"):
         lines += [f"| scaled out ({scaled.get('api_workers')} API workers + Redis): ranked p95 under load | "
                   f"{_measured(against.get('scaled_out_ranked_p95_under_load_ms'), ' ms')} | "

@@ -24,7 +24,9 @@ class RankedHomeTimeline:
     are re-read and re-checked for visibility now (deletes, blocks and mutes apply at once).
 
     With an experiment running, the viewer's arm decides the ranking (a ranker alias, or the
-    chronological timeline) and is kept in ``assignment`` for the exposure log."""
+    chronological timeline) and is kept in ``assignment`` for the exposure log. ``list_source``
+    says where the page's list came from: ``cached`` (a ranked list kept earlier), ``ranked``
+    (the pipeline ran for this request: a cache miss) or ``chronological``."""
 
     def __init__(self, session: Session, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache,
                  experiment: HomeFeedExperiment | None = None, refresher: FeedRefresher | None = None):
@@ -35,6 +37,7 @@ class RankedHomeTimeline:
         self.experiment = experiment
         self.refresher = refresher
         self.assignment: Assignment | None = None
+        self.list_source = "chronological"
 
     def __call__(self, viewer: Account, *, max_id=None, since_id=None, min_id=None,
                  limit: int = 20) -> tuple[list[Status], dict[int, dict], str]:
@@ -47,6 +50,7 @@ class RankedHomeTimeline:
             FEED_CACHE.labels("miss" if ranked is None else "hit").inc()  # a later page: served from the list or not
             if ranked is None:
                 return self._chronological(viewer, max_id, None, None, limit)
+            self.list_source = "cached"
             ids = ranked.status_ids[ranked.status_ids.index(max_id) + 1:]
         else:
             ranked = self._first_page_list(viewer, alias)
@@ -59,7 +63,9 @@ class RankedHomeTimeline:
         if cached is not None:
             if cached.state == "stale" and self.refresher is not None:
                 self.refresher.request(viewer.id, alias)
+            self.list_source = "cached"
             return cached.value
+        self.list_source = "ranked"
         ranked = self.pipeline.run(FeedQuery(self.session, self.settings, viewer, time.time(), ranker_alias=alias))
         if ranked.ranking == "model":
             self.cache.put(viewer.id, ranked)

@@ -12,3 +12,9 @@ FEED_SOURCE_FAILURES = Counter("agora_feed_source_failures_total",
                                "Candidate sources that failed and returned nothing", ["source"])
 FEED_REFRESHES = Counter("agora_feed_refreshes_total", "Background refreshes of ranked lists",
                          ["result"])   # done, fallback, failed, coalesced, dropped
+#: The home timeline handler's time per page (the list, the visibility re-check, rendering), by where
+#: the list came from: cached, ranked (the pipeline ran: a miss) or chronological. Server-side and
+#: per request, so a miss's cost is seen apart from the pages the cache answers.
+FEED_PAGE_SECONDS = Histogram("agora_feed_page_seconds", "Home timeline pages, time in the handler", ["list"],
+                              buckets=(0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1,
+                                       2.5))

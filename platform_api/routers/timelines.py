@@ -3,12 +3,14 @@ timeline and hashtag timelines."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from platform_api.deps import AppSettings, DbSession, Viewer, require
 from platform_api.feed.home import RankedHomeTimeline
+from platform_api.feed.metrics import FEED_PAGE_SECONDS
 from platform_api.feed.side_effects.exposures import log_exposure
 from platform_api.feed.side_effects.impressions import log_impressions
 from platform_api.pagination import link_header
@@ -27,22 +29,26 @@ def home(request: Request, db: DbSession, settings: AppSettings, background: Bac
          limit: Annotated[int, Query(ge=1, le=40)] = 20,
          order: Literal["ranked", "chronological"] | None = None,
          account: Account = require("read:statuses")):
+    started = time.perf_counter()
     order = order or (account.user.feed_order if account.user else "ranked")
     if order == "chronological":
         page = HomeTimeline(db, settings)(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
-        extras, ranking = None, "chronological"
+        extras, ranking, list_source = None, "chronological", "chronological"
     else:
         state = request.app.state
         timeline = RankedHomeTimeline(db, settings, state.feed_pipeline, state.feed_cache, state.experiment,
                                       state.feed_refresher)
         page, extras, ranking = timeline(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        list_source = timeline.list_source
         if timeline.assignment is not None:
             background.add_task(log_exposure, request.app.state.settings, account.id, timeline.assignment,
                                 [s.id for s in page])
     body = StatusPresenter(db, settings, account.id).render(page, extras)
     background.add_task(log_impressions, request.app.state.settings, account.id,
                         [(s.id, s.account_id) for s in page])
-    return link_header(request, body, [s.id for s in page], headers={"X-Agora-Ranking": ranking})
+    response = link_header(request, body, [s.id for s in page], headers={"X-Agora-Ranking": ranking})
+    FEED_PAGE_SECONDS.labels(list_source).observe(time.perf_counter() - started)
+    return response
 
 
 @router.get("/public")

@@ -56,6 +56,25 @@ def test_ranker_figures_are_batch_sizes_and_view_reads_per_batch():
     assert list(feed.ranker_view_reads(before, after)) == ["post_counters", "viewer_author_affinity"]  # costliest first
 
 
+def test_server_page_quantiles_come_from_the_page_histogram_of_the_run():
+    from platform_api.feed.metrics import FEED_PAGE_SECONDS
+
+    registry = CollectorRegistry()
+    pages = Histogram("agora_feed_page_seconds", "", ["list"], buckets=FEED_PAGE_SECONDS._upper_bounds[:-1],
+                      registry=registry)
+    pages.labels("ranked").observe(9.0)   # before the run: must not count
+    before = feed.parse_metrics(generate_latest(registry).decode())
+    for seconds in [0.008] * 50 + [0.015] * 40 + [0.04] * 10:
+        pages.labels("cached").observe(seconds)
+    for _ in range(4):
+        pages.labels("ranked").observe(0.25)
+    after = feed.parse_metrics(generate_latest(registry).decode())
+    figures = feed.server_page_ms(before, after)
+    # cached: half the pages by 10 ms; the 95th of 100 lies halfway through the 30–50 ms bucket's 10.
+    assert figures["cached"] == {"n": 100, "p50_ms": 10.0, "p95_ms": 40.0}
+    assert figures["ranked"]["n"] == 4 and 200 < figures["ranked"]["p50_ms"] <= 300
+
+
 def test_report_states_the_targets_beside_the_figures(tmp_path, monkeypatch):
     for module, name, value in ((common, "RESULTS_DIR", tmp_path), (report, "RESULTS_DIR", tmp_path),
                                 (report, "REPORT", tmp_path / "REPORT.md"), (report, "PLOTS", tmp_path / "plots")):

@@ -97,3 +97,18 @@ def test_served_items_are_logged_as_impressions(client, settings):
         impressions = session.scalars(select(OutboxEvent.status_id).where(
             OutboxEvent.event_type == "status.impression")).all()
     assert impressions == [int(status_id)]
+
+
+def test_home_pages_are_timed_by_where_their_list_came_from(client):
+    """``agora_feed_page_seconds``: the ranker is not running here, so a ranked first page runs the
+    pipeline (and falls back), and a chronological one is labelled as such."""
+    from prometheus_client import REGISTRY
+
+    def pages(list_source: str) -> float:
+        return REGISTRY.get_sample_value("agora_feed_page_seconds_count", {"list": list_source}) or 0.0
+
+    ana = register(client, "ana")
+    ranked, chronological = pages("ranked"), pages("chronological")
+    assert client.get("/api/v1/timelines/home", headers=ana).status_code == 200
+    assert client.get("/api/v1/timelines/home", headers=ana, params={"order": "chronological"}).status_code == 200
+    assert (pages("ranked"), pages("chronological")) == (ranked + 1, chronological + 1)

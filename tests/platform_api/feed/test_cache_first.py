@@ -182,3 +182,21 @@ def _ranked(settings, pipeline, viewer_id):
 
     with session_scope(settings) as session:
         return pipeline.run(FeedQuery(session, settings, session.get(Account, viewer_id), time.time()))
+
+
+def test_each_page_says_where_its_list_came_from(world, pipeline):
+    cache = RankedPageCache(ttl_seconds=600, refresh_seconds=600)
+
+    def source(**paging) -> tuple[list[int], str]:
+        with session_scope(world) as session:
+            viewer = session.query(Account).filter_by(username="viewer").one()
+            timeline = RankedHomeTimeline(session, world, pipeline, cache)
+            page, _, _ = timeline(viewer, limit=2, **paging)
+            return [s.id for s in page], timeline.list_source
+
+    first, ranked = source()
+    assert ranked == "ranked"                                       # no list yet: the pipeline ran
+    assert source() == (first, "cached")
+    assert source(max_id=first[-1])[1] == "cached"                  # a later page of that list
+    assert source(max_id=first[-1] + 10**9)[1] == "chronological"   # an id in no kept list
+    assert source(since_id=first[-1])[1] == "chronological"
