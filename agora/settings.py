@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     ranker_timeout_ms: int = 1000
     feed_cache_seconds: int = 180        # a viewer's ranked list is served from cache this long at most
     feed_refresh_seconds: int = 30       # older than this, it is still served but recomputed in the background
+    # Processes that run the feed pipeline (cache misses, background refreshes) for each API
+    # process, so a ranking does not hold the GIL its pages need; 0 runs it in the request's thread.
+    feed_ranking_processes: int = Field(default=1, ge=0)
     home_feed_cap: int = 800             # entries kept per account in the Redis home-feed sorted set
     redis_key_prefix: str = "agora:"     # every Redis key and channel starts with it (tests use a throwaway one)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import anyio
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -17,9 +18,8 @@ from agora.settings import Settings, get_settings
 from platform_api import __version__
 from platform_api.db import create_schema
 from platform_api.errors import install_error_handlers
-from platform_api.feed.config import home_feed_config
 from platform_api.feed.experiments import HomeFeedExperiment
-from platform_api.feed.pipeline import HomeFeedPipeline
+from platform_api.feed.ranking_pool import RankingPool, api_feed_pipeline
 from platform_api.feed.refresher import FeedRefresher
 from platform_api.feed.shared_page_cache import ranked_page_cache
 from platform_api.moderation.moderator import Moderator
@@ -36,6 +36,8 @@ from platform_api.streaming.hub import activate as activate_streaming
 from platform_api.web import install_web
 from platform_api.workers import distribution_sweeper_lifespan
 
+log = structlog.get_logger("agora.api")
+
 
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -46,12 +48,26 @@ def configure_logging() -> None:
 @asynccontextmanager
 async def _background_workers(app):
     """While the app serves: posts accepted unmoderated get classified, and fan-outs a crash
-    left pending get replayed. At start the feed's shared lists begin loading (background), and
-    what the app built is frozen out of the garbage collector's full passes."""
-    app.state.feed_pipeline.warm(app.state.settings)
-    async with pending_moderation_lifespan(app), distribution_sweeper_lifespan(app):
-        freeze_startup_heap()
-        yield
+    left pending get replayed. At start the feed's ranking processes start (or, without them, the
+    feed's shared lists begin loading here, in the background), and what the app built is frozen
+    out of the garbage collector's full passes."""
+    pool = app.state.ranking_pool
+    if pool is not None:
+        try:
+            await anyio.to_thread.run_sync(pool.start)
+        except Exception:  # noqa: BLE001 - without its ranking processes the API ranks in its own threads
+            log.exception("feed_ranking_pool_failed_to_start")
+            pool.close()
+            app.state.feed_pipeline.warm(app.state.settings)
+    else:
+        app.state.feed_pipeline.warm(app.state.settings)
+    try:
+        async with pending_moderation_lifespan(app), distribution_sweeper_lifespan(app):
+            freeze_startup_heap()
+            yield
+    finally:
+        if pool is not None:
+            await anyio.to_thread.run_sync(pool.close)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,12 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ranker_client = RankerClient(settings.serving_url, timeout_s=settings.ranker_timeout_ms / 1000)
     app.state.suggest_client = SuggestClient(settings.suggest_url, timeout_s=settings.suggest_timeout_ms / 1000)
     app.state.retrieval_client = RetrievalClient(settings.retrieval_url, timeout_s=settings.retrieval_timeout_ms / 1000)
-    app.state.feed_pipeline = HomeFeedPipeline(home_feed_config(
-        app.state.ranker_client, app.state.retrieval_client, seen_hours=settings.seen_hours,
-        max_out_of_network_share=settings.max_out_of_network_share))
+    app.state.feed_pipeline = api_feed_pipeline(settings, app.state.ranker_client, app.state.retrieval_client)
+    app.state.ranking_pool = RankingPool(settings.feed_ranking_processes) if settings.feed_ranking_processes else None
     app.state.experiment = HomeFeedExperiment.from_file(settings.experiments_file)
     app.state.feed_cache = ranked_page_cache(settings)
-    app.state.feed_refresher = FeedRefresher(settings, app.state.feed_pipeline, app.state.feed_cache)
+    app.state.feed_refresher = FeedRefresher(settings, app.state.feed_pipeline, app.state.feed_cache,
+                                             pool=app.state.ranking_pool)
     install_error_handlers(app)
     install_request_limits(app, settings)
     for module in (instance, oauth, accounts, statuses, timelines, follow_requests, blocks_mutes, notifications,

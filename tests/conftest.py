@@ -29,6 +29,7 @@ def agora_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "agora_home"
     monkeypatch.setenv("AGORA_HOME", str(home))
     monkeypatch.setenv("AGORA_FEED_CACHE_SECONDS", "0")
+    monkeypatch.setenv("AGORA_FEED_RANKING_PROCESSES", "0")   # rank in the request's thread; the pool has its tests
     for var in ("AGORA_DATABASE_URL", "AGORA_REDIS_URL", "AGORA_MLFLOW_TRACKING_URI"):
         monkeypatch.delenv(var, raising=False)
     reset_settings_cache()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 from sqlalchemy.orm import Session
 
 from agora.settings import Settings
@@ -9,7 +7,7 @@ from platform_api.feed.experiments import CHRONOLOGICAL, Assignment, HomeFeedExp
 from platform_api.feed.metrics import FEED_CACHE
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline, RankedFeed
-from platform_api.feed.query import FeedQuery
+from platform_api.feed.ranking_pool import RankFeed, RankingPool
 from platform_api.feed.refresher import FeedRefresher
 from platform_api.tables import Account, Status
 from platform_api.timelines import HomeTimeline, first_visible
@@ -29,10 +27,11 @@ class RankedHomeTimeline:
     (the pipeline ran for this request: a cache miss) or ``chronological``."""
 
     def __init__(self, session: Session, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache,
-                 experiment: HomeFeedExperiment | None = None, refresher: FeedRefresher | None = None):
+                 experiment: HomeFeedExperiment | None = None, refresher: FeedRefresher | None = None,
+                 pool: RankingPool | None = None):
         self.session = session
         self.settings = settings
-        self.pipeline = pipeline
+        self.rank = RankFeed(settings, pipeline, pool)
         self.cache = cache
         self.experiment = experiment
         self.refresher = refresher
@@ -66,7 +65,7 @@ class RankedHomeTimeline:
             self.list_source = "cached"
             return cached.value
         self.list_source = "ranked"
-        ranked = self.pipeline.run(FeedQuery(self.session, self.settings, viewer, time.time(), ranker_alias=alias))
+        ranked = self.rank(self.session, viewer, alias)
         if ranked.ranking == "model":
             self.cache.put(viewer.id, ranked)
         return ranked

@@ -10,6 +10,8 @@ FEED_CANDIDATES = Histogram("agora_feed_candidates", "Candidates scored per rank
 FEED_CACHE = Counter("agora_feed_cache_total", "Ranked home pages by where their list came from", ["result"])
 FEED_SOURCE_FAILURES = Counter("agora_feed_source_failures_total",
                                "Candidate sources that failed and returned nothing", ["source"])
+FEED_RANKING_POOL_FAILURES = Counter("agora_feed_ranking_pool_failures_total",
+                                     "Rankings the ranking processes could not do (ranked in the API process instead)")
 FEED_REFRESHES = Counter("agora_feed_refreshes_total", "Background refreshes of ranked lists",
                          ["result"])   # done, fallback, failed, coalesced, dropped
 #: The home timeline handler's time per page (the list, the visibility re-check, rendering), by where

@@ -1,7 +1,9 @@
 """Runs the home feed's stages: sources → filters → scorer → heuristics → selector → reasons.
 
 If the model scorer fails, the same candidates are ordered by the chronological scorer and
-the result says ``ranking = "fallback"``; the request never fails because a model is down."""
+the result says ``ranking = "fallback"``; the request never fails because a model is down.
+A run records no metrics itself: it may run in a ranking process (``ranking_pool.py``), so the
+API process records them from the result (``record_ranking``), where ``/metrics`` reads them."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import structlog
 
 from platform_api.feed import features as F
 from platform_api.feed.config import FeedConfig
-from platform_api.feed.metrics import FEED_CANDIDATES, FEED_FALLBACKS, FEED_REQUESTS, FEED_STAGE_SECONDS
+from platform_api.feed.metrics import (FEED_CANDIDATES, FEED_FALLBACKS, FEED_REQUESTS, FEED_SOURCE_FAILURES,
+                                       FEED_STAGE_SECONDS)
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.stage import StageFailed
 
@@ -29,6 +32,19 @@ class RankedFeed:
     model: str
     candidates: int
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    failed_sources: list[str] = field(default_factory=list)
+
+
+def record_ranking(ranked: RankedFeed) -> None:
+    """The metrics of one ranking, in the process that serves ``/metrics``."""
+    for stage, seconds in ranked.stage_seconds.items():
+        FEED_STAGE_SECONDS.labels(stage).observe(seconds)
+    FEED_CANDIDATES.observe(ranked.candidates)
+    if ranked.ranking == "fallback":
+        FEED_FALLBACKS.labels(reason="ranker").inc()
+    FEED_REQUESTS.labels(ranked.ranking).inc()
+    for source in ranked.failed_sources:
+        FEED_SOURCE_FAILURES.labels(source=source).inc()
 
 
 class HomeFeedPipeline:
@@ -48,22 +64,18 @@ class HomeFeedPipeline:
                 return fn(*args)
             finally:
                 timings[stage] = time.perf_counter() - start
-                FEED_STAGE_SECONDS.labels(stage).observe(timings[stage])
 
         frames = [timed(f"source:{s.name}", s.fetch, query) for s in self.config.sources]
         candidates = pd.concat([f for f in frames if not f.empty] or [frames[0]], ignore_index=True)
         for stage in self.config.filters:
             candidates = timed(f"filter:{stage.name}", stage.apply, query, candidates).kept
-        FEED_CANDIDATES.observe(len(candidates))
         ranking = "model"
         try:
             scores, model = timed("scorer", self.config.scorer.score, query, candidates)
         except StageFailed as exc:
             ranking = "fallback"
-            FEED_FALLBACKS.labels(reason="ranker").inc()
             log.warning("feed_fallback", viewer=query.viewer.id, reason=str(exc))
             scores, model = self.config.fallback_scorer.score(query, candidates)
-        FEED_REQUESTS.labels(ranking).inc()
         candidates = candidates.assign(**{F.SCORE: scores})
         if ranking == "model":
             for stage in self.config.heuristics:
@@ -76,4 +88,4 @@ class HomeFeedPipeline:
         extras = {sid: {"score": score, "model": model, "why": why, "source": source}
                   for sid, score, why, source in zip(status_ids, shown_scores, selected[F.WHY].tolist(),
                                                      selected[F.SOURCE].tolist())}
-        return RankedFeed(status_ids, extras, ranking, model, len(candidates), timings)
+        return RankedFeed(status_ids, extras, ranking, model, len(candidates), timings, list(query.failed_sources))

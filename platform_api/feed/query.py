@@ -19,6 +19,7 @@ class FeedQuery:
     now: float
     ranker_alias: str = "champion"   # the ranker model the scorer asks for (an experiment arm may say challenger)
     status_rows: dict[int, tuple] = field(default_factory=dict)  # statuses.visibility_rows read so far, by id
+    failed_sources: list[str] = field(default_factory=list)     # sources that failed and returned nothing
     _followees: dict[int, int] | None = field(default=None, repr=False)
 
     def followees_reach(self) -> dict[int, int]:

@@ -19,7 +19,7 @@ from platform_api.db import session_scope
 from platform_api.feed.metrics import FEED_REFRESHES
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import HomeFeedPipeline
-from platform_api.feed.query import FeedQuery
+from platform_api.feed.ranking_pool import RankFeed, RankingPool
 from platform_api.tables import Account
 
 log = structlog.get_logger("agora.feed")
@@ -27,9 +27,9 @@ log = structlog.get_logger("agora.feed")
 
 class FeedRefresher:
     def __init__(self, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache, *,
-                 workers: int = 1, max_pending: int = 64):
+                 workers: int = 1, max_pending: int = 64, pool: RankingPool | None = None):
         self.settings = settings
-        self.pipeline = pipeline
+        self.rank = RankFeed(settings, pipeline, pool)
         self.cache = cache
         self.max_pending = max_pending
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feed-refresh")
@@ -60,8 +60,7 @@ class FeedRefresher:
                 viewer = session.get(Account, viewer_id)
                 if viewer is None:
                     return
-                ranked = self.pipeline.run(FeedQuery(session, self.settings, viewer, time.time(),
-                                                     ranker_alias=ranker_alias))
+                ranked = self.rank(session, viewer, ranker_alias)
             if ranked.ranking == "model":      # a fallback order is not worth keeping: the stale list is better
                 self.cache.put(viewer_id, ranked)
             FEED_REFRESHES.labels("done" if ranked.ranking == "model" else "fallback").inc()

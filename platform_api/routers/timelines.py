@@ -37,7 +37,7 @@ def home(request: Request, db: DbSession, settings: AppSettings, background: Bac
     else:
         state = request.app.state
         timeline = RankedHomeTimeline(db, settings, state.feed_pipeline, state.feed_cache, state.experiment,
-                                      state.feed_refresher)
+                                      state.feed_refresher, state.ranking_pool)
         page, extras, ranking = timeline(account, max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         list_source = timeline.list_source
         if timeline.assignment is not None:

@@ -5,7 +5,6 @@ import structlog
 from sqlalchemy import select
 
 from platform_api.feed import features as F
-from platform_api.feed.metrics import FEED_SOURCE_FAILURES
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.frames import candidate_frame
 from platform_api.tables import Status
@@ -29,7 +28,7 @@ class EmbeddingNeighboursSource:
         try:
             ids, _, _ = self.client.neighbours(query.viewer.id)
         except Exception as exc:  # noqa: BLE001 - a failed source is an empty source
-            FEED_SOURCE_FAILURES.labels(source=self.name).inc()
+            query.failed_sources.append(self.name)
             log.warning("feed_source_failed", source=self.name, viewer=query.viewer.id, reason=str(exc))
             return candidate_frame([], self.name)
         if not ids:

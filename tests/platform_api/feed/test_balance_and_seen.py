@@ -17,6 +17,7 @@ from platform_api.feed import features as F
 from platform_api.feed.filters.previously_seen import PreviouslySeenFilter
 from platform_api.feed.heuristics.network_balance import NetworkBalanceRescorer, balanced_order
 from platform_api.feed.metrics import FEED_SOURCE_FAILURES
+from platform_api.feed.pipeline import RankedFeed, record_ranking
 from platform_api.feed.query import FeedQuery
 from platform_api.feed.sources.embedding_neighbours import EmbeddingNeighboursSource
 from platform_api.ids import utcnow
@@ -94,6 +95,9 @@ def test_embedding_source_returns_nothing_and_counts_it_when_the_service_is_down
     dead = RetrievalClient(f"http://127.0.0.1:{free_port()}", timeout_s=0.2)
     with session_scope(settings) as session:
         viewer = session.merge(people["viewer"])
-        frame = EmbeddingNeighboursSource(dead).fetch(FeedQuery(session, settings, viewer, time.time()))
+        query = FeedQuery(session, settings, viewer, time.time())
+        frame = EmbeddingNeighboursSource(dead).fetch(query)
     assert frame.empty and list(frame.columns) == list(F.CANDIDATE_COLUMNS)
+    assert query.failed_sources == ["embedding_neighbours"]       # the ranking carries it to the API's metrics
+    record_ranking(RankedFeed([], {}, "model", "ranker/1", 0, failed_sources=query.failed_sources))
     assert FEED_SOURCE_FAILURES.labels(source="embedding_neighbours")._value.get() == before + 1
