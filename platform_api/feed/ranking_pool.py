@@ -42,7 +42,16 @@ def api_feed_pipeline(settings: Settings, ranker_client, retrieval_client) -> Ho
                                              max_out_of_network_share=settings.max_out_of_network_share))
 
 
+def _exit_with_parent(parent: int) -> None:
+    """End this ranking process once the API process that spawned it is gone (killed: a shutdown
+    closes the pool), instead of waiting on its queue for ever."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 def _start_worker() -> None:
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()
     from agora.heap import freeze_startup_heap
     from agora.settings import get_settings
     from serving.ranker.client import RankerClient

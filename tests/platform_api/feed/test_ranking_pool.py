@@ -93,3 +93,36 @@ def test_without_its_processes_a_pool_ranks_nothing_and_the_api_thread_does(pool
         viewer = session.query(Account).filter_by(username="ana").one()
         assert RankFeed(pooled_settings, pipeline, RankingPool(1))(session, viewer).status_ids == [posted]
     assert _sample("agora_feed_ranking_pool_failures_total") == failures + 1
+
+
+def test_a_ranking_process_ends_when_its_api_process_is_killed(pooled_settings, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    pid_file = tmp_path / "ranking-process.pid"
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import pathlib, sys, time\n"
+        "from platform_api.feed.ranking_pool import RankingPool, _ready\n"
+        "pool = RankingPool(1)\npool.start()\n"
+        "pathlib.Path(sys.argv[1]).write_text(str(pool._executor.submit(_ready).result()))\n"
+        "time.sleep(120)\n"), str(pid_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not pid_file.exists() and parent.poll() is None and time.time() < deadline:
+            time.sleep(0.1)
+        ranking_process = psutil.Process(int(pid_file.read_text()))
+        assert ranking_process.ppid() == parent.pid
+    finally:
+        parent.kill()                      # no shutdown, no pool.close()
+        parent.wait(10)
+
+    def gone() -> bool:
+        return not ranking_process.is_running() or ranking_process.status() == psutil.STATUS_ZOMBIE
+
+    deadline = time.time() + 15
+    while not gone() and time.time() < deadline:
+        time.sleep(0.2)
+    assert gone()
