@@ -13,6 +13,7 @@ from agora.processes import free_port
 from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.pipeline import RankedFeed
 from platform_api.feed.shared_page_cache import RedisRankedPageCache
+from platform_api.redis_client import get_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -71,7 +72,7 @@ def test_a_replaced_list_stays_for_paging_and_one_worker_claims_the_refresh(clie
 
 
 def test_an_unreachable_redis_falls_back_to_the_workers_own_cache(prefix):
-    dead = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2, socket_timeout=0.2)
+    dead = get_redis(f"redis://127.0.0.1:{free_port()}/0")   # the API's client: one quick retry, then the fallback
     cache = _worker(dead, prefix)
     assert cache.lookup(7) is None
     cache.put(7, _feed([30, 20]))
