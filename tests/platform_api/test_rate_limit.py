@@ -21,6 +21,7 @@ from platform_api import rate_limit
 from platform_api.db import session_scope
 from platform_api.main import create_app
 from platform_api.rate_limit import MemoryCounterStore, RedisCounterStore
+from platform_api.redis_client import get_redis
 from platform_api.services.issue_token import IssueToken
 from platform_api.services.register_account import RegisterAccount
 
@@ -121,7 +122,7 @@ def test_redis_counters_and_fallback_when_redis_is_down():
     finally:
         client.delete(prefix + "bucket:1")
 
-    dead = redis.Redis(host="127.0.0.1", port=free_port(), socket_timeout=0.5, socket_connect_timeout=0.5)
+    dead = get_redis(f"redis://127.0.0.1:{free_port()}/0")   # the API's client: one quick retry, then the fallback
     fallback = MemoryCounterStore()
     degraded = RedisCounterStore(dead, prefix, fallback)
     assert [degraded.hit("bucket:1", 30) for _ in range(3)] == [1, 2, 3]  # counted in-process meanwhile
