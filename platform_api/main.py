@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.suggest_client = SuggestClient(settings.suggest_url, timeout_s=settings.suggest_timeout_ms / 1000)
     app.state.retrieval_client = RetrievalClient(settings.retrieval_url, timeout_s=settings.retrieval_timeout_ms / 1000)
     app.state.feed_pipeline = api_feed_pipeline(settings, app.state.ranker_client, app.state.retrieval_client)
-    app.state.ranking_pool = RankingPool(settings.feed_ranking_processes) if settings.feed_ranking_processes else None
+    processes = settings.feed_ranking_processes
+    app.state.ranking_pool = RankingPool(settings, processes) if processes else None
     app.state.experiment = HomeFeedExperiment.from_file(settings.experiments_file)
     app.state.feed_cache = ranked_page_cache(settings)
     app.state.feed_refresher = FeedRefresher(settings, app.state.feed_pipeline, app.state.feed_cache,

@@ -50,14 +50,13 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _start_worker() -> None:
+def _start_worker(settings: Settings) -> None:
+    """A ranking process's start: the API's own settings (pickled), its pipeline built and warmed."""
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()
     from agora.heap import freeze_startup_heap
-    from agora.settings import get_settings
     from serving.ranker.client import RankerClient
     from serving.retrieval.client import RetrievalClient
 
-    settings = get_settings()      # the API's environment, inherited by the spawned process
     pipeline = api_feed_pipeline(
         settings, RankerClient(settings.serving_url, timeout_s=settings.ranker_timeout_ms / 1000),
         RetrievalClient(settings.retrieval_url, timeout_s=settings.retrieval_timeout_ms / 1000))
@@ -83,7 +82,8 @@ def _rank(viewer_id: int, ranker_alias: str, now: float) -> RankedFeed | None:
 
 
 class RankingPool:
-    def __init__(self, processes: int):
+    def __init__(self, settings: Settings, processes: int):
+        self.settings = settings
         self.processes = processes
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
@@ -99,7 +99,7 @@ class RankingPool:
         with self._lock:
             broken, self._executor = self._executor, ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker)
+                initializer=_start_worker, initargs=(self.settings,))
             executor = self._executor
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)

@@ -28,8 +28,7 @@ def _sample(name: str, **labels) -> float:
 
 @pytest.fixture
 def pooled_settings(agora_home, monkeypatch):
-    """Settings with one ranking process, and model services on ports nothing listens on (the
-    spawned processes read the same environment)."""
+    """Settings with one ranking process, and model services on ports nothing listens on."""
     monkeypatch.setenv("AGORA_FEED_RANKING_PROCESSES", "1")
     monkeypatch.setenv("AGORA_SERVING_PORT", str(free_port()))
     monkeypatch.setenv("AGORA_RETRIEVAL_PORT", str(free_port()))
@@ -69,7 +68,7 @@ def test_the_api_ranks_in_its_ranking_process_and_records_the_metrics_itself(poo
 
 def test_a_killed_ranking_process_costs_one_ranking_here_and_the_pool_is_replaced(pooled_settings, ana_follows_a_post):
     posted, pipeline = ana_follows_a_post
-    pool = RankingPool(1)
+    pool = RankingPool(pooled_settings, 1)
     pool.start()
     try:
         os.kill(pool._executor.submit(_ready).result(timeout=60), signal.SIGKILL)
@@ -91,7 +90,8 @@ def test_without_its_processes_a_pool_ranks_nothing_and_the_api_thread_does(pool
     failures = _sample("agora_feed_ranking_pool_failures_total")
     with session_scope(pooled_settings) as session:
         viewer = session.query(Account).filter_by(username="ana").one()
-        assert RankFeed(pooled_settings, pipeline, RankingPool(1))(session, viewer).status_ids == [posted]
+        unstarted = RankingPool(pooled_settings, 1)
+        assert RankFeed(pooled_settings, pipeline, unstarted)(session, viewer).status_ids == [posted]
     assert _sample("agora_feed_ranking_pool_failures_total") == failures + 1
 
 
@@ -105,8 +105,9 @@ def test_a_ranking_process_ends_when_its_api_process_is_killed(pooled_settings, 
     pid_file = tmp_path / "ranking-process.pid"
     parent = subprocess.Popen([sys.executable, "-c", (
         "import pathlib, sys, time\n"
+        "from agora.settings import get_settings\n"
         "from platform_api.feed.ranking_pool import RankingPool, _ready\n"
-        "pool = RankingPool(1)\npool.start()\n"
+        "pool = RankingPool(get_settings(), 1)\npool.start()\n"
         "pathlib.Path(sys.argv[1]).write_text(str(pool._executor.submit(_ready).result()))\n"
         "time.sleep(120)\n"), str(pid_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
