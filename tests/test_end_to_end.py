@@ -40,7 +40,9 @@ def test_world_to_served_ranked_feed_and_fallback(agora_home, monkeypatch):
     group.start_ranker()
     try:
         assert group.wait_ready(timeout=120) == {"ranker": True}
-        with TestClient(create_app(settings)) as client:
+        # Ranked as `agora serve api` ranks: in the API's ranking process, which calls the ranker.
+        with TestClient(create_app(settings.model_copy(update={"feed_ranking_processes": 1}))) as client:
+            assert client.app.state.ranking_pool is not None
             response = client.get("/api/v1/timelines/home", params={"limit": 40}, headers=headers)
             assert response.status_code == 200
             assert response.headers["X-Agora-Ranking"] == "model"
