@@ -52,15 +52,8 @@ async def _background_workers(app):
     feed's shared lists begin loading here, in the background), and what the app built is frozen
     out of the garbage collector's full passes."""
     pool = app.state.ranking_pool
-    if pool is not None:
-        try:
-            await anyio.to_thread.run_sync(pool.start)
-        except Exception:  # noqa: BLE001 - without its ranking processes the API ranks in its own threads
-            log.exception("feed_ranking_pool_failed_to_start")
-            pool.close()
-            app.state.feed_pipeline.warm(app.state.settings)
-    else:
-        app.state.feed_pipeline.warm(app.state.settings)
+    if not await _ranking_processes_started(pool):
+        app.state.feed_pipeline.warm(app.state.settings)      # rankings run in this process
     try:
         async with pending_moderation_lifespan(app), distribution_sweeper_lifespan(app):
             freeze_startup_heap()
@@ -68,6 +61,18 @@ async def _background_workers(app):
     finally:
         if pool is not None:
             await anyio.to_thread.run_sync(pool.close)
+
+
+async def _ranking_processes_started(pool: RankingPool | None) -> bool:
+    if pool is None:
+        return False
+    try:
+        await anyio.to_thread.run_sync(pool.start)
+    except Exception:  # noqa: BLE001 - without its ranking processes the API ranks in its own threads
+        log.exception("feed_ranking_pool_failed_to_start")
+        pool.close()
+        return False
+    return True
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

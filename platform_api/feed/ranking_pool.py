@@ -22,7 +22,10 @@ from concurrent.futures.process import BrokenProcessPool
 import structlog
 from sqlalchemy.orm import Session
 
+from agora.heap import freeze_startup_heap
 from agora.settings import Settings
+from platform_api.db import session_scope
+from platform_api.feed.config import home_feed_config
 from platform_api.feed.metrics import FEED_RANKING_POOL_FAILURES
 from platform_api.feed.pipeline import HomeFeedPipeline, RankedFeed, record_ranking
 from platform_api.feed.query import FeedQuery
@@ -36,8 +39,6 @@ _worker: dict = {}
 
 def api_feed_pipeline(settings: Settings, ranker_client, retrieval_client) -> HomeFeedPipeline:
     """The home feed pipeline as the API runs it, in the API process and in each ranking process."""
-    from platform_api.feed.config import home_feed_config
-
     return HomeFeedPipeline(home_feed_config(ranker_client, retrieval_client, seen_hours=settings.seen_hours,
                                              max_out_of_network_share=settings.max_out_of_network_share))
 
@@ -53,7 +54,6 @@ def _exit_with_parent(parent: int) -> None:
 def _start_worker(settings: Settings) -> None:
     """A ranking process's start: the API's own settings (pickled), its pipeline built and warmed."""
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True).start()
-    from agora.heap import freeze_startup_heap
     from serving.ranker.client import RankerClient
     from serving.retrieval.client import RetrievalClient
 
@@ -71,8 +71,6 @@ def _ready() -> int:
 
 
 def _rank(viewer_id: int, ranker_alias: str, now: float) -> RankedFeed | None:
-    from platform_api.db import session_scope
-
     settings = _worker["settings"]
     with session_scope(settings) as session:
         viewer = session.get(Account, viewer_id)
