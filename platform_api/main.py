@@ -22,6 +22,7 @@ from platform_api.feed.experiments import HomeFeedExperiment
 from platform_api.feed.ranking_pool import RankingPool, api_feed_pipeline
 from platform_api.feed.refresher import FeedRefresher
 from platform_api.feed.shared_page_cache import ranked_page_cache
+from platform_api.feed.side_effects.impressions import ImpressionLog
 from platform_api.moderation.moderator import Moderator
 from platform_api.moderation.worker import pending_moderation_lifespan
 from platform_api.rate_limit import install_request_limits
@@ -50,7 +51,7 @@ async def _background_workers(app):
     """While the app serves: posts accepted unmoderated get classified, and fan-outs a crash
     left pending get replayed. At start the feed's ranking processes start (or, without them, the
     feed's shared lists begin loading here, in the background), and what the app built is frozen
-    out of the garbage collector's full passes."""
+    out of the garbage collector's full passes. At the end, the impressions still queued are written."""
     pool = app.state.ranking_pool
     if not await _ranking_processes_started(pool):
         app.state.feed_pipeline.warm(app.state.settings)      # rankings run in this process
@@ -59,6 +60,7 @@ async def _background_workers(app):
             freeze_startup_heap()
             yield
     finally:
+        await anyio.to_thread.run_sync(app.state.impressions.close)
         if pool is not None:
             await anyio.to_thread.run_sync(pool.close)
 
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ranking_pool = RankingPool(settings, processes) if processes else None
     app.state.experiment = HomeFeedExperiment.from_file(settings.experiments_file)
     app.state.feed_cache = ranked_page_cache(settings)
+    app.state.impressions = ImpressionLog(settings, settings.feed_impression_flush_seconds)
     app.state.feed_refresher = FeedRefresher(settings, app.state.feed_pipeline, app.state.feed_cache,
                                              pool=app.state.ranking_pool)
     install_error_handlers(app)

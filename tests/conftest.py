@@ -30,6 +30,7 @@ def agora_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("AGORA_HOME", str(home))
     monkeypatch.setenv("AGORA_FEED_CACHE_SECONDS", "0")
     monkeypatch.setenv("AGORA_FEED_RANKING_PROCESSES", "0")   # rank in the request's thread; the pool has its tests
+    monkeypatch.setenv("AGORA_FEED_IMPRESSION_FLUSH_SECONDS", "0")   # each page's own write; batches have their tests
     for var in ("AGORA_DATABASE_URL", "AGORA_REDIS_URL", "AGORA_MLFLOW_TRACKING_URI"):
         monkeypatch.delenv(var, raising=False)
     reset_settings_cache()

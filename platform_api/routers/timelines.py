@@ -12,7 +12,6 @@ from platform_api.deps import AppSettings, DbSession, Viewer, require
 from platform_api.feed.home import RankedHomeTimeline
 from platform_api.feed.metrics import FEED_PAGE_SECONDS
 from platform_api.feed.side_effects.exposures import log_exposure
-from platform_api.feed.side_effects.impressions import log_impressions
 from platform_api.pagination import link_header
 from platform_api.serializers.status import StatusPresenter
 from platform_api.tables import Account
@@ -44,8 +43,7 @@ def home(request: Request, db: DbSession, settings: AppSettings, background: Bac
             background.add_task(log_exposure, request.app.state.settings, account.id, timeline.assignment,
                                 [s.id for s in page])
     body = StatusPresenter(db, settings, account.id).render(page, extras)
-    background.add_task(log_impressions, request.app.state.settings, account.id,
-                        [(s.id, s.account_id) for s in page])
+    request.app.state.impressions.record(account.id, [(s.id, s.account_id) for s in page])
     response = link_header(request, body, [s.id for s in page], headers={"X-Agora-Ranking": ranking})
     FEED_PAGE_SECONDS.labels(list_source).observe(time.perf_counter() - started)
     return response
