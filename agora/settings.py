@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Processes that run the feed pipeline (cache misses, background refreshes) for each API
     # process, so a ranking does not hold the GIL its pages need; 0 runs it in the request's thread.
     feed_ranking_processes: int = Field(default=1, ge=0)
+    # With ranking processes, background refreshes get one more, this much lower in CPU priority.
+    feed_refresh_nice: int = Field(default=10, ge=0, le=19)
     # Served items are logged as impressions in one transaction per this interval; 0: one per page.
     feed_impression_flush_seconds: float = Field(default=0.25, ge=0)
     home_feed_cap: int = 800             # entries kept per account in the Redis home-feed sorted set

@@ -29,7 +29,7 @@ class FeedRefresher:
     def __init__(self, settings: Settings, pipeline: HomeFeedPipeline, cache: RankedPageCache, *,
                  workers: int = 1, max_pending: int = 64, pool: RankingPool | None = None):
         self.settings = settings
-        self.rank = RankFeed(settings, pipeline, pool)
+        self.rank = RankFeed(settings, pipeline, pool, background=True)
         self.cache = cache
         self.max_pending = max_pending
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feed-refresh")

@@ -14,7 +14,9 @@ from prometheus_client import REGISTRY
 from agora.processes import free_port
 from agora.settings import get_settings, reset_settings_cache
 from platform_api.db import session_scope
+from platform_api.feed.page_cache import RankedPageCache
 from platform_api.feed.ranking_pool import RankFeed, RankingPool, _ready, api_feed_pipeline
+from platform_api.feed.refresher import FeedRefresher
 from platform_api.main import create_app
 from platform_api.tables import Account
 from serving.ranker.client import RankerClient
@@ -71,7 +73,7 @@ def test_a_killed_ranking_process_costs_one_ranking_here_and_the_pool_is_replace
     pool = RankingPool(pooled_settings, 1)
     pool.start()
     try:
-        os.kill(pool._executor.submit(_ready).result(timeout=60), signal.SIGKILL)
+        os.kill(pool._executors["foreground"].submit(_ready).result(timeout=60), signal.SIGKILL)
         rank = RankFeed(pooled_settings, pipeline, pool)
         failures = _sample("agora_feed_ranking_pool_failures_total")
         with session_scope(pooled_settings) as session:
@@ -80,6 +82,30 @@ def test_a_killed_ranking_process_costs_one_ranking_here_and_the_pool_is_replace
             assert _sample("agora_feed_ranking_pool_failures_total") == failures + 1
             assert rank(session, viewer).status_ids == [posted]          # by a new ranking process
         assert _sample("agora_feed_ranking_pool_failures_total") == failures + 1
+    finally:
+        pool.close()
+
+
+def test_refreshes_rank_in_their_own_lower_priority_process(pooled_settings, ana_follows_a_post):
+    posted, pipeline = ana_follows_a_post
+    pool = RankingPool(pooled_settings, 1)
+    pool.start()
+    try:
+        pids = {lane: pool._executors[lane].submit(_ready).result(timeout=60) for lane in pool.LANES}
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert {lane: os.getpriority(os.PRIO_PROCESS, pid) - own for lane, pid in pids.items()} == {
+            "foreground": 0, "background": pooled_settings.feed_refresh_nice}
+        os.kill(pids["foreground"], signal.SIGKILL)          # misses' process gone: a refresh does not notice
+        refresher = FeedRefresher(pooled_settings, pipeline, RankedPageCache(ttl_seconds=60), pool=pool)
+        failures, refreshed = (_sample("agora_feed_ranking_pool_failures_total"),
+                               _sample("agora_feed_refreshes_total", result="fallback"))
+        with session_scope(pooled_settings) as session:
+            viewer = session.query(Account).filter_by(username="ana").one()
+            assert refresher.request(viewer.id) and refresher.wait_idle(60)
+            assert _sample("agora_feed_refreshes_total", result="fallback") == refreshed + 1
+            assert _sample("agora_feed_ranking_pool_failures_total") == failures   # ranked in the background lane
+            assert RankFeed(pooled_settings, pipeline, pool)(session, viewer).status_ids == [posted]
+        assert _sample("agora_feed_ranking_pool_failures_total") == failures + 1   # the miss found its process gone
     finally:
         pool.close()
 
@@ -108,7 +134,7 @@ def test_a_ranking_process_ends_when_its_api_process_is_killed(pooled_settings, 
         "from agora.settings import get_settings\n"
         "from platform_api.feed.ranking_pool import RankingPool, _ready\n"
         "pool = RankingPool(get_settings(), 1)\npool.start()\n"
-        "pathlib.Path(sys.argv[1]).write_text(str(pool._executor.submit(_ready).result()))\n"
+        "pathlib.Path(sys.argv[1]).write_text(str(pool._executors['foreground'].submit(_ready).result()))\n"
         "time.sleep(120)\n"), str(pid_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 120
