@@ -58,8 +58,8 @@ class Settings(BaseSettings):
     ranker_timeout_ms: int = 1000
     feed_cache_seconds: int = 180        # a viewer's ranked list is served from cache this long at most
     feed_refresh_seconds: int = 30       # older than this, it is still served but recomputed in the background
-    # Processes that run the feed pipeline (cache misses, background refreshes) for each API
-    # process, so a ranking does not hold the GIL its pages need; 0 runs it in the request's thread.
+    # Processes that run the feed pipeline's cache misses for each API process, so a ranking does
+    # not hold the GIL its pages need; 0 runs every ranking in the request's (or refresher's) thread.
     feed_ranking_processes: int = Field(default=1, ge=0)
     # With ranking processes, background refreshes get one more, this much lower in CPU priority.
     feed_refresh_nice: int = Field(default=10, ge=0, le=19)

@@ -40,7 +40,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             # Reads through a memory map instead of a read() call per page into a 2 MB page cache:
-            # the feed's IN-list lookups of ~800 posts take 40% less time (docs/scaling.md §5).
+            # the feed's IN-list lookups of ~800 posts take 40% less time (docs/scaling.md §1).
             # SQLite caps it at its build's maximum (2 GB for Python's sqlite3).
             cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cursor.close()

@@ -5,8 +5,8 @@ Written in batches: ``record`` only queues a page's items, and one thread per AP
 everything queued every ``flush_seconds`` in one transaction. A transaction per page was a fifth of
 the CPU of a page served from the ranked-page cache (docs/scaling.md §5); a batch costs the same few
 statements for any number of pages. Impressions are telemetry, never an acknowledged write: a
-shutdown writes what is queued, a killed process loses at most ``flush_seconds`` of them (as a
-page's background task could). With ``flush_seconds`` 0 each page is written as it is recorded."""
+shutdown writes what is queued, a killed process loses at most the last ``flush_seconds`` of them.
+With ``flush_seconds`` 0 each page is written as it is recorded."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def _impressions(settings) -> tuple[int, int]:
                 session.scalar(select(func.count()).select_from(ServedImpression)))
 
 
-def _readers_with_a_post_each(client, count: int) -> list[dict]:
+def _readers_of_bo(client, count: int) -> list[dict]:
     """``count`` accounts following bo, who posted 3 times: their auth headers."""
     bo = register(client, "bo")
     bo_id = client.get("/api/v1/accounts/verify_credentials", headers=bo).json()["id"]
@@ -51,7 +51,7 @@ def test_queued_impressions_are_written_at_shutdown_in_one_batch(agora_home, mon
         statements.append(" ".join(statement.split()[:3]))
 
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        readers = _readers_with_a_post_each(client, 4)
+        readers = _readers_of_bo(client, 4)
         for reader in readers:
             assert len(client.get("/api/v1/timelines/home", headers=reader).json()) == 3
         assert _impressions(settings) == (0, 0)                      # queued, not written yet
@@ -66,7 +66,7 @@ def test_queued_impressions_are_written_at_shutdown_in_one_batch(agora_home, mon
 def test_the_writer_thread_writes_every_interval(agora_home, monkeypatch):
     settings = _batching(agora_home, monkeypatch, "0.05")
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        reader, = _readers_with_a_post_each(client, 1)
+        reader, = _readers_of_bo(client, 1)
         client.get("/api/v1/timelines/home", headers=reader)
         deadline = time.monotonic() + 10
         while _impressions(settings) != (3, 3) and time.monotonic() < deadline:
